@@ -1,0 +1,49 @@
+# AidTracker: `make run` to try it, `make test` to check it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_TEST_URL := postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: run test lint install install-test browser clean
+
+run: $(VENV)/.installed
+	$(BIN)/aidtracker db upgrade
+	$(BIN)/aidtracker load-demo --if-empty
+	$(BIN)/aidtracker run --host 127.0.0.1 --port 5000
+
+test: $(VENV)/.installed-test browser
+	@if $(BIN)/python -c "import psycopg; psycopg.connect('postgresql://postgres@127.0.0.1:5432/test', connect_timeout=3).close()" 2>/dev/null; then \
+		echo "PostgreSQL answers at 127.0.0.1:5432: the suite runs on SQLite and on PostgreSQL."; \
+		AIDTRACKER_TEST_DATABASE_URL=$${AIDTRACKER_TEST_DATABASE_URL:-$(PG_TEST_URL)} $(BIN)/pytest; \
+	else \
+		echo "PostgreSQL does not answer at 127.0.0.1:5432: the suite runs on SQLite only."; \
+		$(BIN)/pytest; \
+	fi
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check aidtracker tests bench
+
+# Headless Chromium for the browser journeys comes from Debian; it is installed when missing and
+# we may (root); otherwise the browser tests skip and say why.
+browser:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's chromium for the browser tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+			|| echo "Could not install chromium: the browser tests will be skipped."; \
+	fi
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(VENV)/.installed $@
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

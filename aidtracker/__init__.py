@@ -1,0 +1,60 @@
+"""AidTracker: humanitarian aid shipments between partner cities, from entry to receipt."""
+
+import os
+
+from flask import Flask, redirect, url_for
+
+from aidtracker import cli, models  # noqa: F401  (models: complete metadata for Alembic)
+from aidtracker.auth.access import init_access
+from aidtracker.auth.views import blueprint as auth_blueprint
+from aidtracker.config import settings_from_environment
+from aidtracker.errors import blueprint as errors_blueprint
+from aidtracker.extensions import babel, csrf, db, login_manager, migrate
+from aidtracker.health import blueprint as health_blueprint
+from aidtracker.i18n import init_i18n, select_locale, select_timezone
+from aidtracker.paths import resource_dir
+from aidtracker.shipments.views import blueprint as shipments_blueprint
+
+
+def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
+    """Build the application: settings, extensions, blueprints, error pages and commands.
+
+    `test_config` overrides settings read from the environment (tests give each app its own
+    database); `instance_path` moves the folder that keeps the SQLite file, secret key and uploads.
+    """
+    app = Flask(
+        __name__,
+        instance_path=instance_path or os.environ.get("AIDTRACKER_INSTANCE_PATH") or None,
+        template_folder=resource_dir("templates"),
+        static_folder=resource_dir("static"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(settings_from_environment(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=resource_dir("migrations"), compare_type=True, render_as_batch=True
+    )
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    login_manager.init_app(app)
+    init_access(app)
+    init_i18n(app)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    app.register_blueprint(errors_blueprint)
+    app.register_blueprint(health_blueprint)
+    app.register_blueprint(auth_blueprint)
+    app.register_blueprint(shipments_blueprint)
+    app.add_url_rule("/", endpoint="index", view_func=_home)
+
+    cli.register_commands(app)
+    return app
+
+
+def _home():
+    """The first page after login."""
+    return redirect(url_for("shipments.list_shipments"))

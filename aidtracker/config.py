@@ -1,0 +1,55 @@
+"""Settings, read from environment variables prefixed ``AIDTRACKER_``.
+
+Every setting has a safe default so that a newcomer needs nothing but ``make run``; production sets
+at least the database URL and the secret key.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+PREFIX = "AIDTRACKER_"
+SECRET_KEY_FILE = "secret_key"  # noqa: S105  (a file name, not a secret)
+
+
+def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
+    """Build the Flask config mapping from the environment and the instance folder."""
+
+    def env(name: str, default: str | None = None) -> str | None:
+        value = environ.get(PREFIX + name)
+        return value if value not in (None, "") else default
+
+    database_url = env("DATABASE_URL") or "sqlite:///" + str(Path(instance_path) / "aidtracker.db")
+    return {
+        "SECRET_KEY": env("SECRET_KEY") or instance_secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "BASE_CURRENCY": (env("BASE_CURRENCY") or "PLN").upper(),
+        "UPLOAD_FOLDER": env("UPLOAD_FOLDER") or str(Path(instance_path) / "documents"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": env("TIMEZONE") or "Europe/Warsaw",
+        "LANGUAGES": ("en", "pl", "uk"),
+        "PAGE_SIZE": int(env("PAGE_SIZE") or 50),
+    }
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """Return the key kept in the instance folder, creating it on first use.
+
+    A key generated per process would log everyone out at each restart and break sessions
+    between several app servers, so it is written once and read back afterwards.
+    """
+    folder = Path(instance_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    key_file = folder / SECRET_KEY_FILE
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        key = secrets.token_hex(32)
+        handle.write(key)
+    return key

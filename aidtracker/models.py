@@ -1,0 +1,25 @@
+"""Every model of the application, imported in one place.
+
+Alembic's autogenerate and ``create_all`` see only the tables whose classes were imported; the
+factory imports this module so that the metadata is always complete.
+"""
+
+from aidtracker.auth.models import User
+from aidtracker.catalogue.models import CatalogueItem
+from aidtracker.money.models import ExchangeRate
+from aidtracker.parties.models import City, Organisation, Partnership, PartnershipStep
+from aidtracker.shipments.models import Document, Shipment, ShipmentLine, StatusEvent
+
+__all__ = [
+    "CatalogueItem",
+    "City",
+    "Document",
+    "ExchangeRate",
+    "Organisation",
+    "Partnership",
+    "PartnershipStep",
+    "Shipment",
+    "ShipmentLine",
+    "StatusEvent",
+    "User",
+]
