@@ -4,11 +4,13 @@ Loading is idempotent: every record is looked up by its natural key (e-mail, nam
 only added when missing, so running it again never changes or duplicates what is there.
 """
 
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
 
 from aidtracker.auth.models import Role, User
 from aidtracker.catalogue.defaults import DEFAULT_ITEMS, sector_for
@@ -450,6 +452,12 @@ DISTRIBUTION_REPORT_DAYS = 90
 """Resolution No. 953 (Ukraine): the distribution report is due 90 days after clearance."""
 
 
+@functools.cache
+def _demo_password_hash() -> str:
+    """Hashed once per process: demo users share one password, and hashing is slow on purpose."""
+    return generate_password_hash(DEMO_PASSWORD)
+
+
 def database_is_empty() -> bool:
     """True when nobody has used this database yet: no users and no shipments."""
     users = db.session.scalar(select(func.count(User.id)))
@@ -548,7 +556,7 @@ def load_demo() -> dict[str, int]:
                 active=True,
                 organisation=organisations[organisation_name],
             )
-            user.set_password(DEMO_PASSWORD)
+            user.password_hash = _demo_password_hash()
             db.session.add(user)
             count("users")
         users[email] = user

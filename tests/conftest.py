@@ -1,0 +1,133 @@
+"""Fixtures: a fresh app and database per test, on SQLite and (when configured) on PostgreSQL.
+
+Set AIDTRACKER_TEST_DATABASE_URL to a PostgreSQL URL (``make test`` does when the local server
+answers) and every test that uses the database runs twice, once per backend. The PostgreSQL run
+works in a throw-away database created for the session, emptied after each test.
+"""
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
+
+from aidtracker import create_app
+from aidtracker.extensions import db
+
+POSTGRES_URL = os.environ.get("AIDTRACKER_TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+DEMO_PASSWORD = "aidtracker-demo"
+
+
+@contextmanager
+def scratch_postgres_database(prefix: str = "aidtracker_test") -> Iterator[str]:
+    """Create an empty PostgreSQL database beside the configured one; drop it afterwards."""
+    server = make_url(POSTGRES_URL)
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    with scratch_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'aidtracker.db'}"
+    return request.getfixturevalue("postgres_database")
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    """A fresh application on an empty database with every table created."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "UPLOAD_FOLDER": str(tmp_path / "documents"),
+        },
+        instance_path=str(tmp_path / "instance"),
+    )
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        if db.engine.dialect.name == "postgresql":
+            tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+            with db.engine.begin() as connection:
+                connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.engine.dispose()
+
+
+@pytest.fixture
+def demo(app):
+    """The demo installation of DESIGN.md: cities, organisations, users and seven shipments."""
+    from aidtracker.demo import load_demo
+
+    with app.app_context():
+        load_demo()
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def log_in(client, email: str, password: str = DEMO_PASSWORD):
+    return client.post("/login", data={"email": email, "password": password})
+
+
+@pytest.fixture
+def staff(demo):
+    """A browser session of the demo's city staff member."""
+    client = demo.test_client()
+    response = log_in(client, "staff@lublin.example")
+    assert response.status_code == 302
+    return client
+
+
+class QueryCounter:
+    """Counts the SQL statements an engine runs while active."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.statements: list[str] = []
+
+    def _record(self, conn, cursor, statement, parameters, context, executemany):
+        self.statements.append(statement)
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._record)
+
+    def __len__(self) -> int:
+        return len(self.statements)
+
+
+def page_text(response) -> str:
+    """The visible text of an HTML response, with tags removed and blanks collapsed."""
+    html = response.get_data(as_text=True)
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
