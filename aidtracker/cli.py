@@ -5,7 +5,7 @@ import os
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
@@ -22,6 +22,7 @@ def register_commands(app: Flask) -> None:
 
 
 @click.command("load-demo")
+@with_appcontext
 @click.option(
     "--if-empty", is_flag=True, help="Only load into a database that has no users and no shipments."
 )
@@ -39,6 +40,7 @@ def load_demo_command(if_empty: bool) -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.option("--email", required=True, help="The e-mail address the user logs in with.")
 @click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
 @click.option("--organisation", help="Name of the user's organisation (required for partners).")

@@ -6,6 +6,7 @@ Closing by default means a new view cannot be left open by forgetting a decorato
 from flask import Flask, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from aidtracker.extensions import db, login_manager
 
@@ -33,7 +34,10 @@ def init_access(app: Flask) -> None:
     def load_user(user_id: str):
         from aidtracker.auth.models import User
 
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        if not user_id.isdigit():
+            return None
+        # The layout shows the user's organisation on every page: load it with the user.
+        return db.session.get(User, int(user_id), options=[joinedload(User.organisation)])
 
     @app.before_request
     def require_login():
