@@ -52,29 +52,38 @@ def database_url(request, tmp_path) -> str:
     return request.getfixturevalue("postgres_database")
 
 
-@pytest.fixture
-def app(database_url, tmp_path):
-    """A fresh application on an empty database with every table created."""
+@contextmanager
+def fresh_app(database_url: str, tmp_path, **settings) -> Iterator:
+    """An application on an empty database with every table created; emptied afterwards."""
     app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "test-secret-key",
             "SQLALCHEMY_DATABASE_URI": database_url,
-            "WTF_CSRF_ENABLED": False,
             "UPLOAD_FOLDER": str(tmp_path / "documents"),
+            **settings,
         },
         instance_path=str(tmp_path / "instance"),
     )
     with app.app_context():
         db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        if db.engine.dialect.name == "postgresql":
-            tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
-            with db.engine.begin() as connection:
-                connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        db.engine.dispose()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            if db.engine.dialect.name == "postgresql":
+                tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+                with db.engine.begin() as connection:
+                    connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    """A fresh application; CSRF is off so tests can post forms directly."""
+    with fresh_app(database_url, tmp_path, WTF_CSRF_ENABLED=False) as app:
+        yield app
 
 
 @pytest.fixture
