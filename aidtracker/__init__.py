@@ -6,6 +6,7 @@ from flask import Flask, redirect, url_for
 
 from aidtracker import cli, models  # noqa: F401  (models: complete metadata for Alembic)
 from aidtracker.auth.access import init_access
+from aidtracker.auth.permissions import Permission, requires
 from aidtracker.auth.views import blueprint as auth_blueprint
 from aidtracker.config import settings_from_environment
 from aidtracker.errors import blueprint as errors_blueprint
@@ -55,6 +56,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     return app
 
 
+@requires(Permission.OWN_ACCOUNT)
 def _home():
     """The first page after login."""
     return redirect(url_for("shipments.list_shipments"))

@@ -4,7 +4,7 @@ Alembic's autogenerate and ``create_all`` see only the tables whose classes were
 factory imports this module so that the metadata is always complete.
 """
 
-from aidtracker.auth.models import User
+from aidtracker.auth.models import SecurityEvent, User
 from aidtracker.catalogue.models import CatalogueItem
 from aidtracker.money.models import ExchangeRate
 from aidtracker.parties.models import City, Organisation, Partnership, PartnershipStep
@@ -18,6 +18,7 @@ __all__ = [
     "Organisation",
     "Partnership",
     "PartnershipStep",
+    "SecurityEvent",
     "Shipment",
     "ShipmentLine",
     "StatusEvent",

@@ -1,13 +1,15 @@
-"""Who may reach a page at all: everything needs a logged-in user unless marked public.
+"""Enforcing the permissions of ``aidtracker.auth.permissions`` on every request.
 
-Closing by default means a new view cannot be left open by forgetting a decorator.
+Closed by default: a view must be marked ``@public`` or name its permission with ``@requires``;
+anything else is refused, so a new view cannot be left open by forgetting a decorator.
 """
 
-from flask import Flask, redirect, request, url_for
+from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
+from aidtracker.auth.permissions import Permission, has_permission
 from aidtracker.extensions import db, login_manager
 
 
@@ -17,11 +19,14 @@ def public(view):
     return view
 
 
-def is_public_endpoint(app: Flask, endpoint: str | None) -> bool:
-    if endpoint is None or endpoint == "static":
-        return True  # unknown URLs fall through to the 404 page; static files are not secret
+def view_rule(app: Flask, endpoint: str | None) -> str | Permission | None:
+    """'public', the Permission the endpoint's view requires, or None if it declares neither."""
+    if endpoint == "static":
+        return "public"  # stylesheets are not secret
     view = app.view_functions.get(endpoint)
-    return bool(getattr(view, "is_public", False))
+    if getattr(view, "is_public", False):
+        return "public"
+    return getattr(view, "required_permission", None)
 
 
 def init_access(app: Flask) -> None:
@@ -40,7 +45,21 @@ def init_access(app: Flask) -> None:
         return db.session.get(User, int(user_id), options=[joinedload(User.organisation)])
 
     @app.before_request
-    def require_login():
-        if current_user.is_authenticated or is_public_endpoint(app, request.endpoint):
+    def enforce_permissions():
+        if request.endpoint is None:
+            return None  # no such page: the 404 handler answers
+        rule = view_rule(app, request.endpoint)
+        if rule == "public":
             return None
-        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        if rule is None:
+            current_app.logger.error("view %s declares no permission", request.endpoint)
+            abort(403)
+        if not has_permission(current_user, rule):
+            abort(403)
+        return None
+
+    @app.context_processor
+    def permission_helpers():
+        return {"can": lambda permission: has_permission(current_user, Permission(permission))}

@@ -74,3 +74,60 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+class SecurityEventKind(StrEnum):
+    LOGIN = "login"
+    LOGIN_FAILED = "login_failed"
+    LOGIN_THROTTLED = "login_throttled"
+    LOGOUT = "logout"
+    USER_CREATED = "user_created"
+    ROLE_CHANGED = "role_changed"
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105  (an event name)
+    PASSWORD_RESET = "password_reset"  # noqa: S105  (an event name)
+    USER_DEACTIVATED = "user_deactivated"
+    USER_REACTIVATED = "user_reactivated"
+
+    @property
+    def label(self) -> str:
+        return str(SECURITY_EVENT_LABELS[self])
+
+
+SECURITY_EVENT_LABELS = {
+    SecurityEventKind.LOGIN: _l("Logged in"),
+    SecurityEventKind.LOGIN_FAILED: _l("Failed login"),
+    SecurityEventKind.LOGIN_THROTTLED: _l("Login refused: too many failures"),
+    SecurityEventKind.LOGOUT: _l("Logged out"),
+    SecurityEventKind.USER_CREATED: _l("User created"),
+    SecurityEventKind.ROLE_CHANGED: _l("Role changed"),
+    SecurityEventKind.PASSWORD_CHANGED: _l("Password changed"),
+    SecurityEventKind.PASSWORD_RESET: _l("Password reset by an administrator"),
+    SecurityEventKind.USER_DEACTIVATED: _l("User deactivated"),
+    SecurityEventKind.USER_REACTIVATED: _l("User reactivated"),
+}
+
+
+class SecurityEvent(db.Model):
+    """A login, failed login or change to an account: who, when, from which address.
+
+    Written by the application only; nothing in it edits or deletes these rows.
+    """
+
+    __tablename__ = "security_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    kind: Mapped[SecurityEventKind] = mapped_column(
+        enum_column_type(SecurityEventKind, "security_event_kind")
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    """The account concerned, when it exists."""
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    """Who did it: the user themself, an administrator, or nobody (a failed login)."""
+    email: Mapped[str | None] = mapped_column(String(254))
+    """The e-mail that was typed, kept for failed logins of unknown accounts."""
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    detail: Mapped[str | None] = mapped_column(String(500))
+
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])

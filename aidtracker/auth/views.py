@@ -8,6 +8,7 @@ from flask_login import current_user, login_user, logout_user
 
 from aidtracker.auth.access import public
 from aidtracker.auth.forms import LoginForm
+from aidtracker.auth.permissions import Permission, requires
 from aidtracker.auth.service import authenticate
 from aidtracker.database import utcnow
 from aidtracker.extensions import db
@@ -46,6 +47,7 @@ def login():
 
 
 @blueprint.post("/logout")
+@requires(Permission.OWN_ACCOUNT)
 def logout():
     logout_user()
     session.clear()

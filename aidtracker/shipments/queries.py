@@ -6,6 +6,8 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from aidtracker.auth.models import User
+from aidtracker.auth.permissions import visible_shipments_clause
 from aidtracker.extensions import db
 from aidtracker.shipments.models import Shipment, ShipmentLine, StatusEvent
 
@@ -30,9 +32,10 @@ class Page:
         return self.page < self.pages
 
 
-def shipment_page(page: int, per_page: int) -> Page:
-    """Shipments, newest first, with the cities and parties a list shows, loaded eagerly."""
-    total = db.session.scalar(select(func.count(Shipment.id)))
+def shipment_page(user: User, page: int, per_page: int) -> Page:
+    """The shipments `user` may see, newest first, with the cities and parties a list shows."""
+    scope = visible_shipments_clause(user)
+    total = db.session.scalar(select(func.count(Shipment.id)).where(scope))
     page = min(max(page, 1), max(1, -(-total // per_page)))
     rows = db.session.scalars(
         select(Shipment)
@@ -42,6 +45,7 @@ def shipment_page(page: int, per_page: int) -> Page:
             joinedload(Shipment.recipient),
             joinedload(Shipment.carrier),
         )
+        .where(scope)
         .order_by(Shipment.reference_year.desc(), Shipment.reference.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)
@@ -49,11 +53,11 @@ def shipment_page(page: int, per_page: int) -> Page:
     return Page(items=list(rows), page=page, per_page=per_page, total=total)
 
 
-def shipment_by_reference(reference: str) -> Shipment | None:
-    """One shipment with everything its page shows: parties, lines with items, history, files."""
+def shipment_by_reference(user: User, reference: str) -> Shipment | None:
+    """One shipment `user` may see, with what its page shows; None when absent or out of scope."""
     return db.session.scalar(
         select(Shipment)
-        .where(Shipment.reference == reference.strip().upper())
+        .where(Shipment.reference == reference.strip().upper(), visible_shipments_clause(user))
         .options(
             joinedload(Shipment.origin_city),
             joinedload(Shipment.destination_city),
