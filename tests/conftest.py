@@ -10,6 +10,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import create_engine, event, text
@@ -140,3 +141,55 @@ def page_text(response) -> str:
     html = response.get_data(as_text=True)
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+class _FormReader(HTMLParser):
+    """Collects what a browser would submit from the forms of a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.fields: dict[str, str] = {}
+        self._select: str | None = None
+        self._first_option: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        name = attributes.get("name")
+        if tag == "input" and name:
+            kind = attributes.get("type", "text")
+            if kind in ("checkbox", "radio") and "checked" not in attributes:
+                return
+            if kind in ("submit", "button", "file"):
+                return
+            self.fields[name] = attributes.get("value") or ""
+        elif tag == "select" and name:
+            self._select, self._first_option = name, None
+        elif tag == "option" and self._select:
+            value = attributes.get("value") or ""
+            if self._first_option is None:
+                self._first_option = value
+            if "selected" in attributes:
+                self.fields[self._select] = value
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.fields[name] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "select" and self._select:
+            self.fields.setdefault(self._select, self._first_option or "")
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.fields[self._textarea] += data
+
+
+def form_fields(response) -> dict[str, str]:
+    """The fields a browser would submit from the page, as it was rendered."""
+    reader = _FormReader()
+    reader.feed(response.get_data(as_text=True))
+    reader.fields.pop("csrf_token", None)
+    return reader.fields

@@ -1,0 +1,308 @@
+"""The shipment form: the header and its lines, edited together in one page."""
+
+from decimal import Decimal, InvalidOperation
+from types import SimpleNamespace
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from aidtracker.catalogue.models import CatalogueItem, Category, Unit
+from aidtracker.extensions import db
+from aidtracker.parties.models import City, Organisation
+from aidtracker.shipments.entry import LineEntry, ShipmentEntry
+from aidtracker.shipments.models import Funding, TransportMode
+
+BLANK_LINES = 3
+"""Empty line rows offered at the end of the form, so that most shipments need no extra round."""
+
+
+def _optional_id(value) -> int | None:
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1  # matches no choice: WTForms reports "Not a valid choice"
+
+
+class LocalDecimalField(DecimalField):
+    """A number as people type it: "1 234,50" and "1234.50" both mean 1234.50.
+
+    With ``places=None`` a saved value is shown without trailing zeros (250, not 250.000).
+    """
+
+    def _value(self):
+        if self.places is None and isinstance(self.data, Decimal) and not self.raw_data:
+            return format(self.data.normalize(), "f")
+        return super()._value()
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        text = valuelist[0].strip().replace("\u00a0", "").replace(" ", "")
+        if "," in text and "." not in text:
+            text = text.replace(",", ".")
+        try:
+            self.data = Decimal(text)
+            if not self.data.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value.")) from None
+
+
+class LineForm(Form):
+    """One line; a row left empty is ignored."""
+
+    item = SelectField(_l("Item"), coerce=_optional_id, validate_choice=True)
+    quantity = LocalDecimalField(_l("Quantity"), places=None, validators=[Optional()])
+    unit = SelectField(_l("Unit"), validators=[Optional()])
+    unit_value = LocalDecimalField(_l("Unit value"), validators=[Optional()])
+    currency = StringField(
+        _l("Currency"),
+        validators=[Optional(), Length(min=3, max=3, message=_l("Three letters, e.g. PLN."))],
+        filters=[lambda text: text.strip().upper() if text else text],
+    )
+    donor = SelectField(_l("Donor"), coerce=_optional_id)
+    funding = SelectField(
+        _l("Funding"),
+        choices=[SelectChoice(funding.value, funding.label) for funding in Funding],
+        default=Funding.IN_KIND.value,
+    )
+    lot = StringField(
+        _l("Lot"),
+        validators=[Optional(), Length(max=60)],
+        filters=[lambda text: text.strip() if text else text],
+    )
+    expiry = DateField(_l("Expiry"), validators=[Optional()])
+    gross_weight_kg = LocalDecimalField(
+        _l("Gross weight (kg)"), places=None, validators=[Optional()]
+    )
+    remove = BooleanField(_l("Remove"))
+
+    def is_blank(self) -> bool:
+        return self.item.data is None and self.quantity.data is None and not self.lot.data
+
+    def is_kept(self) -> bool:
+        return not self.remove.data and not self.is_blank()
+
+
+def _stripped(text):
+    return text.strip() if isinstance(text, str) else text
+
+
+class ShipmentForm(FlaskForm):
+    version = HiddenField()
+    origin_city = SelectField(
+        _l("From (city)"),
+        coerce=_optional_id,
+        validators=[DataRequired(message=_l("Choose the origin city."))],
+    )
+    destination_city = SelectField(
+        _l("To (city)"),
+        coerce=_optional_id,
+        validators=[DataRequired(message=_l("Choose the destination city."))],
+    )
+    sender = SelectField(
+        _l("Sender"),
+        coerce=_optional_id,
+        validators=[DataRequired(message=_l("Choose the sender."))],
+    )
+    recipient = SelectField(_l("Recipient"), coerce=_optional_id)
+    carrier = SelectField(_l("Carrier"), coerce=_optional_id)
+    transport_mode = SelectField(
+        _l("Transport"),
+        choices=[SelectChoice(mode.value, mode.label) for mode in TransportMode],
+        default=TransportMode.ROAD.value,
+    )
+    vehicle_registration = StringField(
+        _l("Vehicle registration"), validators=[Optional(), Length(max=40)], filters=[_stripped]
+    )
+    driver_name = StringField(
+        _l("Driver"), validators=[Optional(), Length(max=200)], filters=[_stripped]
+    )
+    cmr_number = StringField(
+        _l("CMR number"), validators=[Optional(), Length(max=60)], filters=[_stripped]
+    )
+    planned_departure = DateField(_l("Planned departure"), validators=[Optional()])
+    notes = TextAreaField(
+        _l("Notes"), validators=[Optional(), Length(max=5000)], filters=[_stripped]
+    )
+    lines = FieldList(FormField(LineForm), min_entries=0)
+    add_lines = SubmitField(_l("Add more lines"))
+    save = SubmitField(_l("Save shipment"))
+
+    def fill_choices(self) -> None:
+        """Offer the cities, organisations and active catalogue items of the database."""
+        cities = db.session.scalars(select(City).order_by(City.name)).all()
+        city_choices = [SelectChoice("", _l("Choose…"))] + [
+            SelectChoice(city.id, f"{city.name} ({city.country})") for city in cities
+        ]
+        self.origin_city.choices = city_choices
+        self.destination_city.choices = city_choices
+        organisations = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+        self.sender.choices = _organisation_choices(organisations, "is_sender", _l("Choose…"))
+        self.recipient.choices = _organisation_choices(
+            organisations, "is_recipient", _l("Not known yet")
+        )
+        self.carrier.choices = _organisation_choices(
+            organisations, "is_carrier", _l("Not known yet")
+        )
+        items = db.session.scalars(
+            select(CatalogueItem)
+            .where(CatalogueItem.active | CatalogueItem.id.in_(self._item_ids_in_use()))
+            .order_by(CatalogueItem.name_en)
+        ).all()
+        self.items_by_id = {item.id: item for item in items}
+        item_choices = [SelectChoice("", _l("Choose an item…"))] + [
+            SelectChoice(item.id, item.name_en, _item_hints(item), optgroup=str(category.label))
+            for category in Category
+            for item in items
+            if item.category is category
+        ]
+        donors = _organisation_choices(organisations, "is_donor", _l("Choose…"))
+        units = [SelectChoice("", _l("As in the catalogue"))] + [
+            SelectChoice(unit.value, unit.label) for unit in Unit
+        ]
+        for line in self.lines:
+            line.item.choices = item_choices
+            line.donor.choices = donors
+            line.unit.choices = units
+
+    def _item_ids_in_use(self) -> list[int]:
+        """Items already on this shipment stay choosable even if deactivated since."""
+        return [line.item.data for line in self.lines if isinstance(line.item.data, int)]
+
+    def add_blank_lines(self, count: int = BLANK_LINES) -> None:
+        for _index in range(count):
+            self.lines.append_entry()
+
+    def kept_lines(self) -> list[LineForm]:
+        return [line.form for line in self.lines if line.form.is_kept()]
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for line in self.kept_lines():
+            if line.item.data is None:
+                line.item.errors.append(_l("Choose an item."))
+                valid = False
+            if line.quantity.data is None and not line.quantity.errors:
+                line.quantity.errors.append(_l("Enter the quantity."))
+                valid = False
+        if valid and self.origin_city.data == self.destination_city.data:
+            self.destination_city.errors.append(_l("The destination must differ from the origin."))
+            valid = False
+        return valid
+
+    def to_entry(self) -> ShipmentEntry:
+        """The entered shipment, with the organisations, cities and items it names."""
+
+        def organisation(field):
+            return db.session.get(Organisation, field.data) if field.data else None
+
+        return ShipmentEntry(
+            origin_city=db.session.get(City, self.origin_city.data),
+            destination_city=db.session.get(City, self.destination_city.data),
+            sender=organisation(self.sender),
+            recipient=organisation(self.recipient),
+            carrier=organisation(self.carrier),
+            transport_mode=TransportMode(self.transport_mode.data),
+            vehicle_registration=self.vehicle_registration.data or None,
+            driver_name=self.driver_name.data or None,
+            cmr_number=self.cmr_number.data or None,
+            planned_departure=self.planned_departure.data,
+            notes=self.notes.data or None,
+            lines=[
+                LineEntry(
+                    item=self.items_by_id[line.item.data],
+                    quantity=line.quantity.data,
+                    unit=Unit(line.unit.data) if line.unit.data else None,
+                    unit_value=line.unit_value.data,
+                    currency=line.currency.data or None,
+                    donor=db.session.get(Organisation, line.donor.data)
+                    if line.donor.data
+                    else None,
+                    funding=Funding(line.funding.data),
+                    lot=line.lot.data or None,
+                    expiry=line.expiry.data,
+                    gross_weight_kg=line.gross_weight_kg.data,
+                )
+                for line in self.kept_lines()
+            ],
+        )
+
+    def show_line_errors(self, errors: dict[int, dict[str, str]]) -> None:
+        """Put the service's messages next to the fields of the lines they concern."""
+        kept = self.kept_lines()
+        for index, problems in errors.items():
+            for field_name, message in problems.items():
+                kept[index][field_name].errors.append(message)
+
+    def load(self, shipment) -> None:
+        """Fill the form from a saved shipment (when it is opened for editing)."""
+        self.version.data = str(shipment.version)
+        for name in ("transport_mode",):
+            getattr(self, name).data = getattr(shipment, name).value
+        for name in (
+            "vehicle_registration",
+            "driver_name",
+            "cmr_number",
+            "planned_departure",
+            "notes",
+        ):
+            getattr(self, name).data = getattr(shipment, name)
+        self.origin_city.data = shipment.origin_city_id
+        self.destination_city.data = shipment.destination_city_id
+        self.sender.data = shipment.sender_id
+        self.recipient.data = shipment.recipient_id
+        self.carrier.data = shipment.carrier_id
+        for line in shipment.lines:
+            self.lines.append_entry(
+                SimpleNamespace(
+                    item=line.catalogue_item_id,
+                    quantity=line.quantity,
+                    unit=line.unit.value,
+                    unit_value=line.unit_value,
+                    currency=line.currency,
+                    donor=line.donor_id,
+                    funding=line.funding.value,
+                    lot=line.lot,
+                    expiry=line.expiry,
+                    gross_weight_kg=line.gross_weight_kg,
+                    remove=False,
+                )
+            )
+
+
+def _item_hints(item: CatalogueItem) -> dict:
+    """What the browser needs to show an item's defaults while the user fills in a line."""
+    return {
+        "data-unit": item.unit.value,
+        "data-unit-value": "" if item.default_unit_value is None else str(item.default_unit_value),
+        "data-currency": item.default_currency or "",
+        "data-medical": "1" if item.category.needs_lot_and_expiry else "",
+    }
+
+
+def _organisation_choices(organisations, usual_part: str, blank_label) -> list:
+    """Organisations that usually play this part first, then the others."""
+    usual = [SelectChoice(o.id, o.name) for o in organisations if getattr(o, usual_part)]
+    others = [SelectChoice(o.id, o.name) for o in organisations if not getattr(o, usual_part)]
+    return [SelectChoice("", blank_label), *usual, *others]
