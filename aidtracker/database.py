@@ -5,10 +5,12 @@ UTC whatever the database: SQLite has no time zones, so ``UTCDateTime`` stores n
 hands back aware datetimes everywhere.
 """
 
+import sqlite3
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, MetaData, Numeric, String
+from sqlalchemy import DateTime, MetaData, Numeric, String, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -89,3 +91,22 @@ def enum_column_type(enum_class, name: str):
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,
     )
+
+
+@event.listens_for(Engine, "connect")
+def _configure_sqlite(dbapi_connection, connection_record) -> None:
+    """Make SQLite behave like PostgreSQL where it matters to us.
+
+    Foreign keys are enforced, and ``lower()`` folds every alphabet (SQLite's own only knows
+    ASCII), so that searching "рис" finds "Рис 1 кг" on both databases.
+    """
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _lower(text):
+    return text.lower() if isinstance(text, str) else text

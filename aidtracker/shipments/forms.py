@@ -26,7 +26,8 @@ from aidtracker.catalogue.models import CatalogueItem, Category, Unit
 from aidtracker.extensions import db
 from aidtracker.parties.models import City, Organisation
 from aidtracker.shipments.entry import LineEntry, ShipmentEntry
-from aidtracker.shipments.models import Funding, TransportMode
+from aidtracker.shipments.models import CustomsStatus, Funding, ShipmentStatus, TransportMode
+from aidtracker.shipments.queries import ShipmentFilters
 
 BLANK_LINES = 3
 """Empty line rows offered at the end of the form, so that most shipments need no extra round."""
@@ -306,3 +307,60 @@ def _organisation_choices(organisations, usual_part: str, blank_label) -> list:
     usual = [SelectChoice(o.id, o.name) for o in organisations if getattr(o, usual_part)]
     others = [SelectChoice(o.id, o.name) for o in organisations if not getattr(o, usual_part)]
     return [SelectChoice("", blank_label), *usual, *others]
+
+
+SORT_LABELS = {
+    "newest": _l("Newest first"),
+    "departure": _l("Departure, latest first"),
+    "departure_asc": _l("Departure, earliest first"),
+    "reference": _l("Reference"),
+    "status": _l("Status"),
+}
+
+
+class ShipmentFilterForm(Form):
+    """The list's search and filters, read from the address (GET), so a filtered list can be
+    bookmarked and shared."""
+
+    q = StringField(_l("Search"), filters=[_stripped], description=_l("Reference, item or donor"))
+    status = SelectField(_l("Status"))
+    customs_status = SelectField(_l("Customs"))
+    destination = SelectField(_l("Destination"), coerce=_optional_id)
+    category = SelectField(_l("Category"))
+    departure_from = DateField(_l("Departure from"), validators=[Optional()])
+    departure_to = DateField(_l("Departure to"), validators=[Optional()])
+    sort = SelectField(_l("Sort"), default="newest")
+
+    def __init__(self, formdata):
+        super().__init__(formdata)
+        anything = SelectChoice("", _l("Any"))
+        self.status.choices = [anything] + [SelectChoice(s.value, s.label) for s in ShipmentStatus]
+        self.customs_status.choices = [anything] + [
+            SelectChoice(s.value, s.label) for s in CustomsStatus
+        ]
+        cities = db.session.scalars(select(City).order_by(City.name)).all()
+        self.destination.choices = [anything] + [SelectChoice(c.id, c.name) for c in cities]
+        self.category.choices = [anything] + [SelectChoice(c.value, c.label) for c in Category]
+        self.sort.choices = [SelectChoice(key, label) for key, label in SORT_LABELS.items()]
+
+    def to_filters(self) -> ShipmentFilters:
+        """The valid filters; a field the user got wrong is left out (and shows its error)."""
+        self.validate()
+
+        def valid(field, empty=""):
+            return empty if field.errors or field.data is None else field.data
+
+        return ShipmentFilters(
+            text=self.q.data or "",
+            status=valid(self.status),
+            customs_status=valid(self.customs_status),
+            destination_city_id=valid(self.destination, None),
+            category=valid(self.category),
+            departure_from=valid(self.departure_from, None),
+            departure_to=valid(self.departure_to, None),
+            sort=valid(self.sort, "newest") or "newest",
+        )
+
+    def active_arguments(self) -> dict:
+        """The filters as query-string arguments, to keep them when paging."""
+        return {name: value for name, value in self.data.items() if value not in (None, "")}

@@ -1,14 +1,17 @@
 """Reading shipments for pages: one query per page, whatever the number of rows on it."""
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from aidtracker.auth.models import User
-from aidtracker.auth.permissions import visible_shipments_clause
+from aidtracker.auth.permissions import visible_lines_clause, visible_shipments_clause
+from aidtracker.catalogue.models import CatalogueItem
 from aidtracker.extensions import db
+from aidtracker.parties.models import Organisation
 from aidtracker.shipments.models import Shipment, ShipmentLine, StatusEvent
 
 
@@ -32,11 +35,94 @@ class Page:
         return self.page < self.pages
 
 
-def shipment_page(user: User, page: int, per_page: int) -> Page:
-    """The shipments `user` may see, newest first, with the cities and parties a list shows."""
-    scope = visible_shipments_clause(user)
-    total = db.session.scalar(select(func.count(Shipment.id)).where(scope))
+@dataclass(frozen=True)
+class ShipmentFilters:
+    """What the list is narrowed to; every field empty means every shipment the user may see."""
+
+    text: str = ""
+    status: str = ""
+    customs_status: str = ""
+    destination_city_id: int | None = None
+    category: str = ""
+    departure_from: date | None = None
+    departure_to: date | None = None
+    sort: str = "newest"
+
+
+def _departure():
+    """The day a shipment left, or the day it is planned to leave."""
+    return func.coalesce(Shipment.dispatch_date, Shipment.planned_departure)
+
+
+SORT_ORDERS = {
+    "newest": lambda: (Shipment.reference_year.desc(), Shipment.reference.desc()),
+    "reference": lambda: (Shipment.reference.asc(),),
+    "departure": lambda: (_departure().desc().nulls_last(), Shipment.reference.desc()),
+    "departure_asc": lambda: (_departure().asc().nulls_last(), Shipment.reference.asc()),
+    "status": lambda: (Shipment.status.asc(), Shipment.reference.desc()),
+}
+
+
+def _filter_conditions(user: User, filters: ShipmentFilters) -> list:
+    """WHERE conditions for the filters; line conditions see only the lines the user may see."""
+    conditions = [visible_shipments_clause(user)]
+
+    def with_visible_line(*line_conditions):
+        return exists(
+            select(ShipmentLine.id)
+            .join(CatalogueItem, CatalogueItem.id == ShipmentLine.catalogue_item_id)
+            .outerjoin(Organisation, Organisation.id == ShipmentLine.donor_id)
+            .where(
+                ShipmentLine.shipment_id == Shipment.id,
+                visible_lines_clause(user),
+                *line_conditions,
+            )
+        )
+
+    text = filters.text.strip()
+    if text:
+        pattern = f"%{text.lower()}%"
+        conditions.append(
+            or_(
+                func.lower(Shipment.reference).like(pattern),
+                with_visible_line(
+                    or_(
+                        func.lower(CatalogueItem.name_en).like(pattern),
+                        func.lower(func.coalesce(CatalogueItem.name_pl, "")).like(pattern),
+                        func.lower(func.coalesce(CatalogueItem.name_uk, "")).like(pattern),
+                        func.lower(func.coalesce(Organisation.name, "")).like(pattern),
+                    )
+                ),
+            )
+        )
+    if filters.status:
+        conditions.append(Shipment.status == filters.status)
+    if filters.customs_status:
+        conditions.append(Shipment.customs_status == filters.customs_status)
+    if filters.destination_city_id:
+        conditions.append(Shipment.destination_city_id == filters.destination_city_id)
+    if filters.category:
+        conditions.append(with_visible_line(CatalogueItem.category == filters.category))
+    if filters.departure_from:
+        conditions.append(_departure() >= filters.departure_from)
+    if filters.departure_to:
+        conditions.append(_departure() <= filters.departure_to)
+    return conditions
+
+
+def shipment_page(
+    user: User, page: int, per_page: int, filters: ShipmentFilters | None = None
+) -> Page:
+    """The shipments `user` may see that match `filters`, one page of them, sorted as asked.
+
+    Two queries whatever the page size: the count, and the rows with the cities and parties the
+    list shows, loaded in the same statement.
+    """
+    filters = filters or ShipmentFilters()
+    conditions = _filter_conditions(user, filters)
+    total = db.session.scalar(select(func.count(Shipment.id)).where(*conditions))
     page = min(max(page, 1), max(1, -(-total // per_page)))
+    order = SORT_ORDERS.get(filters.sort, SORT_ORDERS["newest"])()
     rows = db.session.scalars(
         select(Shipment)
         .options(
@@ -45,8 +131,8 @@ def shipment_page(user: User, page: int, per_page: int) -> Page:
             joinedload(Shipment.recipient),
             joinedload(Shipment.carrier),
         )
-        .where(scope)
-        .order_by(Shipment.reference_year.desc(), Shipment.reference.desc())
+        .where(*conditions)
+        .order_by(*order)
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()

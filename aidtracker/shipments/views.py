@@ -14,7 +14,7 @@ from aidtracker.shipments.entry import (
     create_shipment,
     update_shipment,
 )
-from aidtracker.shipments.forms import ShipmentForm
+from aidtracker.shipments.forms import ShipmentFilterForm, ShipmentForm
 from aidtracker.shipments.queries import shipment_by_reference, shipment_page, totals_by_currency
 
 blueprint = Blueprint("shipments", __name__, url_prefix="/shipments")
@@ -24,8 +24,11 @@ blueprint = Blueprint("shipments", __name__, url_prefix="/shipments")
 @requires(Permission.VIEW_SHIPMENTS)
 def list_shipments():
     page = request.args.get("page", default=1, type=int) or 1
-    result = shipment_page(current_user, page, current_app.config["PAGE_SIZE"])
-    return render_template("shipments/list.html", result=result)
+    filters = ShipmentFilterForm(request.args)
+    result = shipment_page(
+        current_user, page, current_app.config["PAGE_SIZE"], filters.to_filters()
+    )
+    return render_template("shipments/list.html", result=result, filters=filters)
 
 
 @blueprint.get("/<reference>")

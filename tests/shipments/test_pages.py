@@ -120,3 +120,75 @@ def test_long_lists_are_paginated(staff, demo):
     assert "LUB-KRR-2022-0001" in second
     assert "Page 2 of 2" in page_text(staff.get("/shipments/?page=99"))
     assert "Page 1 of 2" in page_text(staff.get("/shipments/?page=nonsense"))
+
+
+def _references(response) -> list[str]:
+    import re
+
+    return re.findall(r"LUB-\w{3}-\d{4}-\d{4}", page_text(response).split("Search")[-1])
+
+
+def test_staff_searches_by_reference_item_and_donor(staff):
+    assert _references(staff.get("/shipments/?q=krr-2023-0002")) == ["LUB-KRR-2023-0002"]
+    assert _references(staff.get("/shipments/?q=generator")) == ["LUB-KRR-2023-0002"]
+    assert _references(staff.get("/shipments/?q=paracetamol")) == ["LUB-KRR-2023-0001"]
+    assert _references(staff.get("/shipments/?q=textiles")) == ["LUB-KRR-2022-0002"]
+    assert _references(staff.get("/shipments/?q=Рис")) == ["LUB-LUT-2023-0001"]
+
+
+def test_staff_filters_by_status_customs_destination_category_and_dates(staff, demo):
+    assert _references(staff.get("/shipments/?status=received")) == [
+        "LUB-KRR-2022-0002",
+        "LUB-KRR-2022-0001",
+    ]
+    assert _references(staff.get("/shipments/?customs_status=under_inspection")) == [
+        "LUB-KRR-2023-0001"
+    ]
+    with demo.app_context():
+        lutsk = db.session.scalar(db.select(City.id).filter_by(code="LUT"))
+    assert _references(staff.get(f"/shipments/?destination={lutsk}")) == ["LUB-LUT-2023-0001"]
+    assert _references(staff.get("/shipments/?category=energy")) == ["LUB-KRR-2023-0002"]
+    in_march = staff.get("/shipments/?departure_from=2023-03-01&departure_to=2023-03-31")
+    assert _references(in_march) == ["LUB-KRR-2023-0002", "LUB-KRR-2023-0001"]
+    planned_april = staff.get("/shipments/?departure_from=2023-04-01")
+    assert _references(planned_april) == ["LUB-KRR-2023-0004", "LUB-KRR-2023-0003"]
+
+
+def test_staff_sorts_the_list(staff):
+    by_reference = _references(staff.get("/shipments/?sort=reference"))
+    assert by_reference == sorted(by_reference)
+    earliest = _references(staff.get("/shipments/?sort=departure_asc"))
+    assert earliest[0] == "LUB-KRR-2022-0001"
+
+
+def test_a_filter_with_nothing_found_says_so(staff):
+    text = page_text(staff.get("/shipments/?q=caviar"))
+    assert "No shipment matches" in text
+
+
+def test_nonsense_filters_are_reported_and_ignored(staff):
+    response = staff.get("/shipments/?status=teleported&departure_from=yesterday&destination=x")
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "Not a valid choice" in text
+    assert "Not a valid date value" in text
+    assert "7 shipments" in text
+
+
+def test_a_partner_cannot_find_another_partners_shipment_by_searching(demo):
+    from tests.conftest import log_in
+
+    client = demo.test_client()
+    log_in(client, "partner@lutsk.example")
+    assert _references(client.get("/shipments/?q=generator")) == []
+    assert _references(client.get("/shipments/?q=KRR")) == []
+
+
+def test_filters_are_kept_when_paging(staff, demo):
+    _add_shipments(demo, 60)
+    html = staff.get("/shipments/?q=LUB-KRR-2024&sort=reference").get_data(as_text=True)
+    assert "page=2" in html
+    assert "q=LUB-KRR-2024" in html
+    second = page_text(staff.get("/shipments/?q=LUB-KRR-2024&sort=reference&page=2"))
+    assert "LUB-KRR-2024-0060" in second
+    assert "LUB-KRR-2022" not in second
