@@ -179,7 +179,7 @@ class ShipmentForm(FlaskForm):
             if item.category is category
         ]
         donors = _organisation_choices(organisations, "is_donor", _l("Choose…"))
-        units = [SelectChoice("", _l("As in the catalogue"))] + [
+        units = [SelectChoice("", _l("Catalogue"))] + [
             SelectChoice(unit.value, unit.label) for unit in Unit
         ]
         for line in self.lines:
@@ -323,10 +323,10 @@ class ShipmentFilterForm(Form):
     bookmarked and shared."""
 
     q = StringField(_l("Search"), filters=[_stripped], description=_l("Reference, item or donor"))
-    status = SelectField(_l("Status"))
-    customs_status = SelectField(_l("Customs"))
+    status = SelectField(_l("Status"), default="")
+    customs_status = SelectField(_l("Customs"), default="")
     destination = SelectField(_l("Destination"), coerce=_optional_id)
-    category = SelectField(_l("Category"))
+    category = SelectField(_l("Category"), default="")
     departure_from = DateField(_l("Departure from"), validators=[Optional()])
     departure_to = DateField(_l("Departure to"), validators=[Optional()])
     sort = SelectField(_l("Sort"), default="newest")

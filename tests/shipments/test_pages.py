@@ -13,6 +13,7 @@ def test_the_list_shows_every_demo_shipment_with_its_status(staff):
     for reference in ["LUB-KRR-2022-0001", "LUB-LUT-2023-0001", "LUB-KRR-2023-0004"]:
         assert reference in text
     assert "7 shipments" in text
+    assert "Not a valid" not in text
     assert "Received with discrepancy" in text
     assert "Under inspection" in text
 

@@ -1,0 +1,54 @@
+"""City staff enter a shipment with its lines in the browser."""
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.helpers import log_in
+
+
+def _line(page: Page, index: int):
+    return page.locator("#lines tbody tr.line-row").nth(index)
+
+
+def _fill_line(page: Page, index: int, item: str, quantity: str, donor: str, funding: str):
+    row = _line(page, index)
+    row.get_by_label("Item").select_option(label=item)
+    row.get_by_label("Quantity").fill(quantity)
+    row.get_by_label("Donor").select_option(label=donor)
+    row.get_by_label("Funding").select_option(label=funding)
+
+
+def test_staff_enters_a_shipment_with_three_lines(live_server: str, page: Page):
+    log_in(page, live_server, "staff@lublin.example")
+    page.get_by_role("link", name="New shipment").click()
+    expect(page.get_by_role("heading", name="New shipment")).to_be_visible()
+
+    page.get_by_label("To (city)").select_option(label="Kryvyi Rih (UA)")
+    page.get_by_label("Recipient").select_option(label="Kryvyi Rih City Council")
+    page.get_by_label("Carrier").select_option(label="Lublin Municipal Fleet")
+    page.get_by_label("Planned departure").fill("2024-05-06")
+
+    fundraiser = "Lublin Residents' Fundraiser"
+    _fill_line(page, 0, "Rice 1 kg", "1000", fundraiser, "Purchased with cash donations")
+    expect(_line(page, 0).get_by_label("Unit value")).to_have_attribute("placeholder", "5.60")
+    _fill_line(page, 1, "Wool blanket", "200", "Example Textiles Sp. z o.o.", "In-kind donation")
+    _fill_line(page, 2, "Elastic bandage", "3000", fundraiser, "Purchased with cash donations")
+
+    page.get_by_role("button", name="Add more lines").click()  # one more row, at once
+    expect(page.locator("#lines tbody tr.line-row")).to_have_count(4)
+
+    page.get_by_role("button", name="Save shipment").click()
+    expect(page.get_by_text("Medical goods need a lot number.")).to_be_visible()
+    expect(_line(page, 0).get_by_label("Quantity")).to_have_value("1000")
+
+    _line(page, 2).get_by_label("Lot").fill("EB-24-01")
+    _line(page, 2).get_by_label("Expiry").fill("2028-01-31")
+    page.get_by_role("button", name="Save shipment").click()
+
+    expect(page).to_have_url(re.compile(r"/shipments/LUB-KRR-2024-0001$"))
+    expect(page.get_by_text("Shipment LUB-KRR-2024-0001 saved as a draft.")).to_be_visible()
+    lines = page.locator("section[aria-labelledby='lines-heading'] table")
+    expect(lines.locator("tbody tr")).to_have_count(3)
+    expect(lines).to_contain_text("Elastic bandage")
+    expect(lines).to_contain_text("EB-24-01")
