@@ -24,15 +24,27 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
         "SECRET_KEY": env("SECRET_KEY") or instance_secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "BASE_CURRENCY": (env("BASE_CURRENCY") or "PLN").upper(),
+        # Which rate converts a shipment's value: "on_or_before" its day (the default), or
+        # "previous_day", the last one strictly before (Poland's Accounting Act, art. 30(2)(2)).
+        "RATE_RULE": env("RATE_RULE") or "on_or_before",
         "UPLOAD_FOLDER": env("UPLOAD_FOLDER") or str(Path(instance_path) / "documents"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # Secure is added per request when it came over HTTPS (aidtracker.auth.sessions); this
+        # forces it on every response.
+        "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": env("TIMEZONE") or "Europe/Warsaw",
         "LANGUAGES": ("en", "pl", "uk"),
         "PAGE_SIZE": int(env("PAGE_SIZE") or 50),
+        # Documents may be 10 MB; a request a little larger still gets a message next to the
+        # field, and anything beyond is refused with 413 before it is read.
+        "MAX_CONTENT_LENGTH": 11 * 1024 * 1024,
+        # Flask-Limiter: failed-login counters, shared by app servers when this names a Redis.
+        "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URL") or "memory://",
+        "RATELIMIT_ENABLED": True,  # explicit: Flask-Limiter otherwise inherits the last app's
     }
 
 

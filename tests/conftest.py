@@ -10,6 +10,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from html import unescape
 from html.parser import HTMLParser
 
 import pytest
@@ -140,7 +141,7 @@ def page_text(response) -> str:
     """The visible text of an HTML response, with tags removed and blanks collapsed."""
     html = response.get_data(as_text=True)
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
 
 
 class _FormReader(HTMLParser):
@@ -193,3 +194,20 @@ def form_fields(response) -> dict[str, str]:
     reader.feed(response.get_data(as_text=True))
     reader.fields.pop("csrf_token", None)
     return reader.fields
+
+
+def post_multipart(client, url: str, data: dict):
+    """POST a multipart form, closing the body afterwards.
+
+    Werkzeug's test client spools a body over 500 kB into a temporary file that it never closes;
+    warnings are errors here, so large uploads go through this.
+    """
+    from werkzeug.test import EnvironBuilder
+
+    builder = EnvironBuilder(path=url, method="POST", data=data)
+    environ = builder.get_environ()
+    try:
+        return client.open(environ)
+    finally:
+        environ["wsgi.input"].close()
+        builder.close()

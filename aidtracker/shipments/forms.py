@@ -1,6 +1,5 @@
 """The shipment form: the header and its lines, edited together in one page."""
 
-from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
 
 from flask_babel import lazy_gettext as _l
@@ -9,7 +8,6 @@ from sqlalchemy import select
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     FieldList,
     Form,
     FormField,
@@ -24,6 +22,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from aidtracker.catalogue.models import CatalogueItem, Category, Unit
 from aidtracker.extensions import db
+from aidtracker.formfields import LocalDecimalField, optional_id, stripped
 from aidtracker.parties.models import City, Organisation
 from aidtracker.shipments.entry import LineEntry, ShipmentEntry
 from aidtracker.shipments.models import CustomsStatus, Funding, ShipmentStatus, TransportMode
@@ -33,46 +32,10 @@ BLANK_LINES = 3
 """Empty line rows offered at the end of the form, so that most shipments need no extra round."""
 
 
-def _optional_id(value) -> int | None:
-    if value in (None, "", "None"):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1  # matches no choice: WTForms reports "Not a valid choice"
-
-
-class LocalDecimalField(DecimalField):
-    """A number as people type it: "1 234,50" and "1234.50" both mean 1234.50.
-
-    With ``places=None`` a saved value is shown without trailing zeros (250, not 250.000).
-    """
-
-    def _value(self):
-        if self.places is None and isinstance(self.data, Decimal) and not self.raw_data:
-            return format(self.data.normalize(), "f")
-        return super()._value()
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        text = valuelist[0].strip().replace("\u00a0", "").replace(" ", "")
-        if "," in text and "." not in text:
-            text = text.replace(",", ".")
-        try:
-            self.data = Decimal(text)
-            if not self.data.is_finite():
-                raise InvalidOperation
-        except InvalidOperation:
-            self.data = None
-            raise ValueError(self.gettext("Not a valid decimal value.")) from None
-
-
 class LineForm(Form):
     """One line; a row left empty is ignored."""
 
-    item = SelectField(_l("Item"), coerce=_optional_id, validate_choice=True)
+    item = SelectField(_l("Item"), coerce=optional_id, validate_choice=True)
     quantity = LocalDecimalField(_l("Quantity"), places=None, validators=[Optional()])
     unit = SelectField(_l("Unit"), validators=[Optional()])
     unit_value = LocalDecimalField(_l("Unit value"), validators=[Optional()])
@@ -81,7 +44,7 @@ class LineForm(Form):
         validators=[Optional(), Length(min=3, max=3, message=_l("Three letters, e.g. PLN."))],
         filters=[lambda text: text.strip().upper() if text else text],
     )
-    donor = SelectField(_l("Donor"), coerce=_optional_id)
+    donor = SelectField(_l("Donor"), coerce=optional_id)
     funding = SelectField(
         _l("Funding"),
         choices=[SelectChoice(funding.value, funding.label) for funding in Funding],
@@ -105,46 +68,42 @@ class LineForm(Form):
         return not self.remove.data and not self.is_blank()
 
 
-def _stripped(text):
-    return text.strip() if isinstance(text, str) else text
-
-
 class ShipmentForm(FlaskForm):
     version = HiddenField()
     origin_city = SelectField(
         _l("From (city)"),
-        coerce=_optional_id,
+        coerce=optional_id,
         validators=[DataRequired(message=_l("Choose the origin city."))],
     )
     destination_city = SelectField(
         _l("To (city)"),
-        coerce=_optional_id,
+        coerce=optional_id,
         validators=[DataRequired(message=_l("Choose the destination city."))],
     )
     sender = SelectField(
         _l("Sender"),
-        coerce=_optional_id,
+        coerce=optional_id,
         validators=[DataRequired(message=_l("Choose the sender."))],
     )
-    recipient = SelectField(_l("Recipient"), coerce=_optional_id)
-    carrier = SelectField(_l("Carrier"), coerce=_optional_id)
+    recipient = SelectField(_l("Recipient"), coerce=optional_id)
+    carrier = SelectField(_l("Carrier"), coerce=optional_id)
     transport_mode = SelectField(
         _l("Transport"),
         choices=[SelectChoice(mode.value, mode.label) for mode in TransportMode],
         default=TransportMode.ROAD.value,
     )
     vehicle_registration = StringField(
-        _l("Vehicle registration"), validators=[Optional(), Length(max=40)], filters=[_stripped]
+        _l("Vehicle registration"), validators=[Optional(), Length(max=40)], filters=[stripped]
     )
     driver_name = StringField(
-        _l("Driver"), validators=[Optional(), Length(max=200)], filters=[_stripped]
+        _l("Driver"), validators=[Optional(), Length(max=200)], filters=[stripped]
     )
     cmr_number = StringField(
-        _l("CMR number"), validators=[Optional(), Length(max=60)], filters=[_stripped]
+        _l("CMR number"), validators=[Optional(), Length(max=60)], filters=[stripped]
     )
     planned_departure = DateField(_l("Planned departure"), validators=[Optional()])
     notes = TextAreaField(
-        _l("Notes"), validators=[Optional(), Length(max=5000)], filters=[_stripped]
+        _l("Notes"), validators=[Optional(), Length(max=5000)], filters=[stripped]
     )
     lines = FieldList(FormField(LineForm), min_entries=0)
     add_lines = SubmitField(_l("Add more lines"))
@@ -322,10 +281,10 @@ class ShipmentFilterForm(Form):
     """The list's search and filters, read from the address (GET), so a filtered list can be
     bookmarked and shared."""
 
-    q = StringField(_l("Search"), filters=[_stripped], description=_l("Reference, item or donor"))
+    q = StringField(_l("Search"), filters=[stripped], description=_l("Reference, item or donor"))
     status = SelectField(_l("Status"), default="")
     customs_status = SelectField(_l("Customs"), default="")
-    destination = SelectField(_l("Destination"), coerce=_optional_id)
+    destination = SelectField(_l("Destination"), coerce=optional_id)
     category = SelectField(_l("Category"), default="")
     departure_from = DateField(_l("Departure from"), validators=[Optional()])
     departure_to = DateField(_l("Departure to"), validators=[Optional()])

@@ -1,0 +1,51 @@
+"""Form fields and filters that several forms share."""
+
+from decimal import Decimal, InvalidOperation
+
+from wtforms import DecimalField
+
+
+def stripped(text):
+    """Drop blanks around typed text (a WTForms filter)."""
+    return text.strip() if isinstance(text, str) else text
+
+
+def upper_stripped(text):
+    return text.strip().upper() if isinstance(text, str) else text
+
+
+def optional_id(value) -> int | None:
+    """Coerce a select's value to a row id; empty means none chosen."""
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1  # matches no choice: WTForms reports "Not a valid choice"
+
+
+class LocalDecimalField(DecimalField):
+    """A number as people type it: "1 234,50" and "1234.50" both mean 1234.50.
+
+    With ``places=None`` a saved value is shown without trailing zeros (250, not 250.000).
+    """
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        text = valuelist[0].strip().replace("\u00a0", "").replace(" ", "")
+        if "," in text and "." not in text:
+            text = text.replace(",", ".")
+        try:
+            self.data = Decimal(text)
+            if not self.data.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value.")) from None
+
+    def _value(self):
+        if self.places is None and isinstance(self.data, Decimal) and not self.raw_data:
+            return format(self.data.normalize(), "f")
+        return super()._value()
