@@ -7,14 +7,22 @@ from flask import Flask, redirect, url_for
 from aidtracker import cli, models  # noqa: F401  (models: complete metadata for Alembic)
 from aidtracker.auth.access import init_access
 from aidtracker.auth.permissions import Permission, requires
+from aidtracker.auth.sessions import init_sessions
+from aidtracker.auth.throttling import init_throttling
 from aidtracker.auth.views import blueprint as auth_blueprint
+from aidtracker.catalogue.views import blueprint as catalogue_blueprint
 from aidtracker.config import settings_from_environment
 from aidtracker.errors import blueprint as errors_blueprint
 from aidtracker.extensions import babel, csrf, db, login_manager, migrate
 from aidtracker.health import blueprint as health_blueprint
 from aidtracker.i18n import init_i18n, select_locale, select_timezone
+from aidtracker.money.views import blueprint as rates_blueprint
+from aidtracker.parties.views import blueprints as parties_blueprints
 from aidtracker.paths import resource_dir
+from aidtracker.shipments.document_views import blueprint as documents_blueprint
+from aidtracker.shipments.status_views import blueprint as shipment_status_blueprint
 from aidtracker.shipments.views import blueprint as shipments_blueprint
+from aidtracker.users.views import blueprint as users_blueprint
 
 
 def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
@@ -41,6 +49,8 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
+    init_sessions(app)
+    init_throttling(app)
     init_access(app)
     init_i18n(app)
     app.jinja_env.trim_blocks = True
@@ -50,6 +60,13 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.register_blueprint(health_blueprint)
     app.register_blueprint(auth_blueprint)
     app.register_blueprint(shipments_blueprint)
+    app.register_blueprint(shipment_status_blueprint)
+    app.register_blueprint(rates_blueprint)
+    app.register_blueprint(documents_blueprint)
+    app.register_blueprint(users_blueprint)
+    app.register_blueprint(catalogue_blueprint)
+    for blueprint in parties_blueprints:
+        app.register_blueprint(blueprint)
     app.add_url_rule("/", endpoint="index", view_func=_home)
 
     cli.register_commands(app)

@@ -1,6 +1,8 @@
 """Flask extensions, created unbound; ``create_app`` binds them to an app."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -13,3 +15,5 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# Its storage is RATELIMIT_STORAGE_URI: memory://, or AIDTRACKER_RATELIMIT_STORAGE_URL when set.
+limiter = Limiter(key_func=get_remote_address)

@@ -63,6 +63,7 @@ def fresh_app(database_url: str, tmp_path, **settings) -> Iterator:
             "SECRET_KEY": "test-secret-key",
             "SQLALCHEMY_DATABASE_URI": database_url,
             "UPLOAD_FOLDER": str(tmp_path / "documents"),
+            "RATELIMIT_STORAGE_URI": "memory://",
             **settings,
         },
         instance_path=str(tmp_path / "instance"),

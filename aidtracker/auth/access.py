@@ -7,10 +7,12 @@ anything else is refused, so a new view cannot be left open by forgetting a deco
 from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from aidtracker.auth.permissions import Permission, has_permission
+from aidtracker.auth.permissions import Permission, has_permission, visible_shipments_clause
 from aidtracker.extensions import db, login_manager
+from aidtracker.shipments.models import Shipment
 
 
 def public(view):
@@ -27,6 +29,17 @@ def view_rule(app: Flask, endpoint: str | None) -> str | Permission | None:
     if getattr(view, "is_public", False):
         return "public"
     return getattr(view, "required_permission", None)
+
+
+def shipment_is_visible(user, reference: str) -> bool:
+    return (
+        db.session.scalar(
+            select(Shipment.id).where(
+                Shipment.reference == reference.strip().upper(), visible_shipments_clause(user)
+            )
+        )
+        is not None
+    )
 
 
 def init_access(app: Flask) -> None:
@@ -57,6 +70,10 @@ def init_access(app: Flask) -> None:
             current_app.logger.error("view %s declares no permission", request.endpoint)
             abort(403)
         if not has_permission(current_user, rule):
+            # A shipment the user may not see does not exist for them: 404 before 403.
+            reference = (request.view_args or {}).get("reference")
+            if reference is not None and not shipment_is_visible(current_user, reference):
+                abort(404)
             abort(403)
         return None
 

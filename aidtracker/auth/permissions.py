@@ -177,6 +177,12 @@ class ShipmentAccess:
         return any(self.sees_value_of(line) for line in self.lines)
 
     @property
+    def sees_documents(self) -> bool:
+        """Documents carry values (pro-forma invoice, deed of donation): city roles, sender and
+        recipient see them; a mere carrier or a donor of some lines does not."""
+        return sees_every_shipment(self.user) or bool(self.parts & {"sender", "recipient"})
+
+    @property
     def may_edit(self) -> bool:
         return has_permission(self.user, Permission.EDIT_SHIPMENTS)
 

@@ -1,0 +1,201 @@
+"""The catalogue item form. Field checks call the service's rules, so both judge alike."""
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, Form, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from aidtracker.catalogue.models import CATEGORY_LABELS, UNIT_LABELS, Category, DacSector, Unit
+from aidtracker.catalogue.service import (
+    CatalogueError,
+    ItemDetails,
+    check_currency_given,
+    check_unit_value,
+    normalise_currency,
+    normalise_hs_code,
+)
+
+DAC_SECTOR_LABELS = {
+    DacSector.FOOD_ASSISTANCE: _l("72040 Emergency food assistance"),
+    DacSector.BASIC_HEALTH: _l("72011 Basic health care in emergencies"),
+    DacSector.RELIEF_ITEMS: _l("72010 Material relief assistance"),
+}
+
+COMMON_CURRENCIES = ("PLN", "EUR", "UAH", "USD", "GBP", "CHF", "CZK", "SEK")
+
+_BLANKS = re.compile(r"[\s\u00a0\u202f']+")
+
+
+def options(labels: dict, empty_label=None) -> list[SelectChoice]:
+    """Choices for a select: the keys of `labels` as values, optionally after an empty choice."""
+    first = [] if empty_label is None else [SelectChoice("", empty_label)]
+    return first + [SelectChoice(str(value), label) for value, label in labels.items()]
+
+
+def member_of(enum_class):
+    """Coerce a posted value to `enum_class`; empty is None.
+
+    An unknown value stays as it is, matches no choice, and the select says "Not a valid choice"
+    instead of a coercion error.
+    """
+
+    def coerce(value):
+        if value in (None, ""):
+            return None
+        try:
+            return enum_class(value)
+        except ValueError:
+            return value
+
+    return coerce
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class AmountField(StringField):
+    """A Decimal typed as people write it: "1 250,50" as well as "1250.50"; empty is None."""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist or not valuelist[0].strip():
+            return
+        text = _BLANKS.sub("", valuelist[0]).replace(",", ".")
+        try:
+            self.data = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(_l("Enter an amount, e.g. 12.50.")) from None
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else f"{self.data:.2f}"
+
+
+def service_rule(rule, error_type=CatalogueError):
+    """A WTForms validator that runs a service rule on the field's data."""
+
+    def validate(form, field):
+        try:
+            rule(field.data)
+        except error_type as error:
+            raise ValidationError(str(error)) from None
+
+    return validate
+
+
+class ItemForm(FlaskForm):
+    name_en = StringField(
+        _l("Name in English"),
+        validators=[InputRequired(message=_l("Enter the item's English name.")), Length(max=200)],
+        filters=[strip],
+        description=_l("Say what is packed, e.g. “Canned fish 240 g”."),
+    )
+    name_pl = StringField(
+        _l("Name in Polish"), validators=[Optional(), Length(max=200)], filters=[strip]
+    )
+    name_uk = StringField(
+        _l("Name in Ukrainian"), validators=[Optional(), Length(max=200)], filters=[strip]
+    )
+    category = SelectField(
+        _l("Category"),
+        choices=options(CATEGORY_LABELS),
+        coerce=member_of(Category),
+        default=Category.FOOD,
+        description=_l("Medical items need a lot number and an expiry date on every line."),
+    )
+    unit = SelectField(
+        _l("Unit"),
+        choices=options(UNIT_LABELS),
+        coerce=member_of(Unit),
+        default=Unit.PCS,
+    )
+    hs_code = StringField(
+        _l("HS code"),
+        validators=[Optional(), Length(max=30), service_rule(normalise_hs_code)],
+        filters=[strip],
+        description=_l(
+            "The customs tariff code: 6 digits, or Ukraine's 10. Spaces and dots are fine, "
+            "e.g. 8502.12."
+        ),
+    )
+    dac_sector = SelectField(
+        _l("DAC sector"),
+        choices=options(DAC_SECTOR_LABELS, _l("From the category")),
+        coerce=member_of(DacSector),
+        validate_choice=True,
+        description=_l(
+            "The OECD purpose code used in humanitarian reports. Leave it to follow the "
+            "category: food 72040, medical 72011, everything else 72010."
+        ),
+    )
+    default_unit_value = AmountField(
+        _l("Default value per unit"),
+        validators=[service_rule(check_unit_value)],
+        description=_l("Offered on new shipment lines; each line can change it."),
+    )
+    default_currency = StringField(
+        _l("Currency"),
+        validators=[Length(max=3, message=_l("Use the three-letter code, e.g. PLN."))],
+        filters=[lambda value: value.strip().upper() if isinstance(value, str) else value],
+        description=_l("Three letters (ISO 4217), e.g. PLN, EUR, UAH."),
+        render_kw={"list": "currencies", "maxlength": 3, "autocomplete": "off"},
+    )
+    active = BooleanField(
+        _l("Active: offered for new shipment lines"),
+        default=True,
+    )
+
+    def validate_default_currency(self, field):
+        try:
+            currency = normalise_currency(field.data)
+            if not self.default_unit_value.errors:
+                check_currency_given(self.default_unit_value.data, currency)
+        except CatalogueError as error:
+            raise ValidationError(str(error)) from None
+
+    def details(self) -> ItemDetails:
+        return ItemDetails(
+            name_en=self.name_en.data or "",
+            name_pl=self.name_pl.data,
+            name_uk=self.name_uk.data,
+            category=self.category.data,
+            unit=self.unit.data,
+            hs_code=self.hs_code.data,
+            dac_sector=self.dac_sector.data,
+            default_unit_value=self.default_unit_value.data,
+            default_currency=self.default_currency.data,
+            active=self.active.data,
+        )
+
+
+class ItemFilterForm(Form):
+    """The list's search, read from the query string: nothing is written, so no CSRF token."""
+
+    q = StringField(_l("Search"), filters=[strip])
+    category = SelectField(
+        _l("Category"),
+        choices=options(CATEGORY_LABELS, _l("All categories")),
+        validate_choice=False,
+    )
+    status = SelectField(
+        _l("Status"),
+        choices=options(
+            {"active": _l("Active only"), "inactive": _l("Inactive only")},
+            _l("Active and inactive"),
+        ),
+        validate_choice=False,
+    )
+
+    @property
+    def chosen_category(self) -> Category | None:
+        return Category(self.category.data) if self.category.data in set(Category) else None
+
+    @property
+    def chosen_activity(self) -> bool | None:
+        return {"active": True, "inactive": False}.get(self.status.data)

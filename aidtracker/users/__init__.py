@@ -1,0 +1,1 @@
+"""Administrators manage user accounts and read the security log."""
