@@ -4,19 +4,9 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import log_in
+from tests.browser.helpers import log_in, move_shipment
 
 KIT = "LUB-KRR-2023-0003"
-
-
-def _move(page: Page, action: str, button: str, **fields: str) -> None:
-    """Open the action's small form on the shipment page, fill it in and submit it."""
-    panel = page.locator(f"#action-{action}")
-    panel.locator("summary").click()
-    for label, value in fields.items():
-        panel.get_by_label(label).fill(value)
-    with page.expect_navigation():
-        panel.get_by_role("button", name=button, exact=True).click()
 
 
 def test_staff_deliver_a_shipment_and_the_recipient_confirms_it_with_one_line_short(
@@ -26,20 +16,20 @@ def test_staff_deliver_a_shipment_and_the_recipient_confirms_it_with_one_line_sh
     page.goto(f"{live_server}/shipments/{KIT}")
     expect(page.locator("#action-dispatch")).to_have_count(0)  # a draft is not dispatched
 
-    _move(page, "mark_ready", "Mark ready")
+    move_shipment(page, "mark_ready", "Mark ready")
     expect(page.get_by_text(f"Mark ready: {KIT} is now ready.")).to_be_visible()
-    _move(page, "dispatch", "Dispatch")
+    move_shipment(page, "dispatch", "Dispatch")
     expect(page.get_by_text(f"Dispatch: {KIT} is now dispatched.")).to_be_visible()
-    _move(
+    move_shipment(
         page,
         "declare_customs",
         "Declare at customs",
         **{"Declaration number": "24PL301020E0000042", "Border crossing": "Dorohusk–Yahodyn"},
     )
     expect(page.get_by_text(f"Declare at customs: {KIT} is now declared.")).to_be_visible()
-    _move(page, "clear_customs", "Clear customs")
+    move_shipment(page, "clear_customs", "Clear customs")
     expect(page.get_by_text(f"Clear customs: {KIT} is now cleared.")).to_be_visible()
-    _move(page, "deliver", "Mark delivered", Where="Kryvyi Rih municipal depot")
+    move_shipment(page, "deliver", "Mark delivered", Where="Kryvyi Rih municipal depot")
     expect(page.get_by_text(f"Mark delivered: {KIT} is now delivered.")).to_be_visible()
     history = page.locator("section[aria-labelledby='history-heading']")
     expect(history).to_contain_text("Documents pending → Declared")

@@ -1,10 +1,11 @@
-"""City staff enter a shipment with its lines in the browser."""
+"""A new shipment from entry to receipt: staff enter it with three lines and move it to the
+recipient, who confirms what arrived."""
 
 import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import log_in
+from tests.browser.helpers import log_in, move_shipment
 
 
 def _line(page: Page, index: int):
@@ -19,7 +20,9 @@ def _fill_line(page: Page, index: int, item: str, quantity: str, donor: str, fun
     row.get_by_label("Funding").select_option(label=funding)
 
 
-def test_staff_enters_a_shipment_with_three_lines(live_server: str, page: Page):
+def test_staff_enter_and_deliver_a_shipment_and_the_recipient_confirms_one_line_short(
+    live_server: str, page: Page
+):
     log_in(page, live_server, "staff@lublin.example")
     page.get_by_role("link", name="New shipment").click()
     expect(page.get_by_role("heading", name="New shipment")).to_be_visible()
@@ -52,3 +55,41 @@ def test_staff_enters_a_shipment_with_three_lines(live_server: str, page: Page):
     expect(lines.locator("tbody tr")).to_have_count(3)
     expect(lines).to_contain_text("Elastic bandage")
     expect(lines).to_contain_text("EB-24-01")
+
+    reference = "LUB-KRR-2024-0001"
+    move_shipment(page, "mark_ready", "Mark ready")
+    expect(page.get_by_text(f"Mark ready: {reference} is now ready.")).to_be_visible()
+    move_shipment(page, "dispatch", "Dispatch")
+    move_shipment(
+        page,
+        "declare_customs",
+        "Declare at customs",
+        **{"Declaration number": "24PL301020E0000077", "Border crossing": "Dorohusk–Yahodyn"},
+    )
+    move_shipment(page, "clear_customs", "Clear customs")
+    move_shipment(page, "deliver", "Mark delivered", Where="Kryvyi Rih")
+    expect(page.get_by_text(f"Mark delivered: {reference} is now delivered.")).to_be_visible()
+    history = page.locator("section[aria-labelledby='history-heading']")
+    for change in [
+        "Draft → Ready",
+        "Ready → Dispatched",
+        "Declared → Cleared",
+        "Dispatched → Delivered",
+    ]:
+        expect(history).to_contain_text(change)
+    page.get_by_role("button", name="Log out").click()
+
+    log_in(page, live_server, "partner@kryvyirih.example")
+    page.goto(f"{live_server}/shipments/{reference}")
+    page.get_by_role("link", name="Confirm receipt").click()
+    blankets = page.locator("tr[data-line='2']")
+    expect(blankets.get_by_label("Received quantity")).to_have_value("200")
+    blankets.get_by_label("Received quantity").fill("190")
+    blankets.get_by_label("Note").fill("Ten blankets wet, kept aside.")
+    page.get_by_role("button", name="Confirm receipt").click()
+
+    expect(page).to_have_url(re.compile(rf"/shipments/{reference}$"))
+    expect(page.locator("h1 + .status")).to_have_text("Received with discrepancy")
+    discrepancies = page.locator("section[aria-labelledby='discrepancies-heading']")
+    expect(discrepancies).to_contain_text("Wool blanket")
+    expect(discrepancies).not_to_contain_text("Rice 1 kg")
