@@ -5,7 +5,7 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -114,13 +114,16 @@ class SecurityEvent(db.Model):
     """
 
     __tablename__ = "security_events"
+    # Every request of a logged-in user asks whether a later event ended its session
+    # (aidtracker.auth.sessions): this index answers that without reading the account's history.
+    __table_args__ = (Index("ix_security_events_user_id_id", "user_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     kind: Mapped[SecurityEventKind] = mapped_column(
         enum_column_type(SecurityEventKind, "security_event_kind")
     )
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     """The account concerned, when it exists."""
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     """Who did it: the user themself, an administrator, or nobody (a failed login)."""
