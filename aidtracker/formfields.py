@@ -3,6 +3,8 @@
 from decimal import Decimal, InvalidOperation
 
 from wtforms import DecimalField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import ValidationError
 
 
 def stripped(text):
@@ -12,6 +14,45 @@ def stripped(text):
 
 def upper_stripped(text):
     return text.strip().upper() if isinstance(text, str) else text
+
+
+def options(labels: dict, empty_label=None) -> list[SelectChoice]:
+    """Choices for a select: the keys of `labels` as values, optionally after an empty choice."""
+    first = [] if empty_label is None else [SelectChoice("", empty_label)]
+    return first + [SelectChoice(str(value), label) for value, label in labels.items()]
+
+
+def member_of(enum_class):
+    """Coerce a posted value to `enum_class`; empty is None.
+
+    An unknown value stays as it is, matches no choice, and the select says "Not a valid choice"
+    instead of a coercion error.
+    """
+
+    def coerce(value):
+        if value in (None, ""):
+            return None
+        try:
+            return enum_class(value)
+        except ValueError:
+            return value
+
+    return coerce
+
+
+def service_rule(rule, error_type: type[Exception]):
+    """A WTForms validator that runs a service rule on the field's data.
+
+    The rule's `error_type` refusal becomes the field's error message.
+    """
+
+    def validate(form, field):
+        try:
+            rule(field.data)
+        except error_type as error:
+            raise ValidationError(str(error)) from None
+
+    return validate
 
 
 def optional_id(value) -> int | None:

@@ -6,7 +6,6 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Form, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from aidtracker.catalogue.models import CATEGORY_LABELS, UNIT_LABELS, Category, DacSector, Unit
@@ -18,6 +17,7 @@ from aidtracker.catalogue.service import (
     normalise_currency,
     normalise_hs_code,
 )
+from aidtracker.formfields import member_of, options, service_rule, stripped, upper_stripped
 
 DAC_SECTOR_LABELS = {
     DacSector.FOOD_ASSISTANCE: _l("72040 Emergency food assistance"),
@@ -28,34 +28,6 @@ DAC_SECTOR_LABELS = {
 COMMON_CURRENCIES = ("PLN", "EUR", "UAH", "USD", "GBP", "CHF", "CZK", "SEK")
 
 _BLANKS = re.compile(r"[\s\u00a0\u202f']+")
-
-
-def options(labels: dict, empty_label=None) -> list[SelectChoice]:
-    """Choices for a select: the keys of `labels` as values, optionally after an empty choice."""
-    first = [] if empty_label is None else [SelectChoice("", empty_label)]
-    return first + [SelectChoice(str(value), label) for value, label in labels.items()]
-
-
-def member_of(enum_class):
-    """Coerce a posted value to `enum_class`; empty is None.
-
-    An unknown value stays as it is, matches no choice, and the select says "Not a valid choice"
-    instead of a coercion error.
-    """
-
-    def coerce(value):
-        if value in (None, ""):
-            return None
-        try:
-            return enum_class(value)
-        except ValueError:
-            return value
-
-    return coerce
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 class AmountField(StringField):
@@ -77,30 +49,18 @@ class AmountField(StringField):
         return "" if self.data is None else f"{self.data:.2f}"
 
 
-def service_rule(rule, error_type=CatalogueError):
-    """A WTForms validator that runs a service rule on the field's data."""
-
-    def validate(form, field):
-        try:
-            rule(field.data)
-        except error_type as error:
-            raise ValidationError(str(error)) from None
-
-    return validate
-
-
 class ItemForm(FlaskForm):
     name_en = StringField(
         _l("Name in English"),
         validators=[InputRequired(message=_l("Enter the item's English name.")), Length(max=200)],
-        filters=[strip],
+        filters=[stripped],
         description=_l("Say what is packed, e.g. “Canned fish 240 g”."),
     )
     name_pl = StringField(
-        _l("Name in Polish"), validators=[Optional(), Length(max=200)], filters=[strip]
+        _l("Name in Polish"), validators=[Optional(), Length(max=200)], filters=[stripped]
     )
     name_uk = StringField(
-        _l("Name in Ukrainian"), validators=[Optional(), Length(max=200)], filters=[strip]
+        _l("Name in Ukrainian"), validators=[Optional(), Length(max=200)], filters=[stripped]
     )
     category = SelectField(
         _l("Category"),
@@ -117,8 +77,8 @@ class ItemForm(FlaskForm):
     )
     hs_code = StringField(
         _l("HS code"),
-        validators=[Optional(), Length(max=30), service_rule(normalise_hs_code)],
-        filters=[strip],
+        validators=[Optional(), Length(max=30), service_rule(normalise_hs_code, CatalogueError)],
+        filters=[stripped],
         description=_l(
             "The customs tariff code: 6 digits, or Ukraine's 10. Spaces and dots are fine, "
             "e.g. 8502.12."
@@ -136,13 +96,13 @@ class ItemForm(FlaskForm):
     )
     default_unit_value = AmountField(
         _l("Default value per unit"),
-        validators=[service_rule(check_unit_value)],
+        validators=[service_rule(check_unit_value, CatalogueError)],
         description=_l("Offered on new shipment lines; each line can change it."),
     )
     default_currency = StringField(
         _l("Currency"),
         validators=[Length(max=3, message=_l("Use the three-letter code, e.g. PLN."))],
-        filters=[lambda value: value.strip().upper() if isinstance(value, str) else value],
+        filters=[upper_stripped],
         description=_l("Three letters (ISO 4217), e.g. PLN, EUR, UAH."),
         render_kw={"list": "currencies", "maxlength": 3, "autocomplete": "off"},
     )
@@ -177,7 +137,7 @@ class ItemForm(FlaskForm):
 class ItemFilterForm(Form):
     """The list's search, read from the query string: nothing is written, so no CSRF token."""
 
-    q = StringField(_l("Search"), filters=[strip])
+    q = StringField(_l("Search"), filters=[stripped])
     category = SelectField(
         _l("Category"),
         choices=options(CATEGORY_LABELS, _l("All categories")),

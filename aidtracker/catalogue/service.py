@@ -9,7 +9,6 @@ import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from babel.numbers import list_currencies
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _ln
 from sqlalchemy import ColumnElement, func, or_, select
@@ -18,8 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from aidtracker.catalogue.defaults import sector_for
 from aidtracker.catalogue.models import UNIT_LABELS, CatalogueItem, Category, DacSector, Unit
 from aidtracker.extensions import db
+from aidtracker.money.currencies import known_currencies
+from aidtracker.pagination import Page, paginate
+from aidtracker.search import same_text_taken, text_matches
 from aidtracker.shipments.models import ShipmentLine
-from aidtracker.shipments.queries import Page
 
 MAX_UNIT_VALUE = Decimal("1000000000000")  # Numeric(14, 2) holds up to 12 digits before the point
 CENT = Decimal("0.01")
@@ -155,7 +156,7 @@ def normalise_currency(code: str | None) -> str | None:
     code = (code or "").strip().upper()
     if not code:
         return None
-    if code not in list_currencies():
+    if code not in known_currencies():
         raise UnknownCurrency(code)
     return code
 
@@ -202,24 +203,6 @@ def normalise_item(details: ItemDetails) -> ItemDetails:
         default_unit_value=value,
         default_currency=currency,
     )
-
-
-def same_text_taken(column, text: str, *conditions, other_than: int | None = None) -> bool:
-    """Whether another row already has `text` in `column`, ignoring case in any language.
-
-    `conditions` narrow the rows compared (e.g. the same unit); `other_than` is the id of the
-    row being changed. SQLite lowers A to Z only, so names in other scripts are compared in
-    Python, over the few rows that reference data has.
-    """
-    row_id = column.class_.id
-    query = select(row_id, column).where(*conditions)
-    if other_than is not None:
-        query = query.where(row_id != other_than)
-    if text.isascii():
-        query = query.where(func.lower(column) == text.lower())
-        return db.session.execute(query.limit(1)).first() is not None
-    wanted = text.casefold()
-    return any((value or "").casefold() == wanted for _, value in db.session.execute(query))
 
 
 def _check_not_duplicate(details: ItemDetails, *, other_than: int | None = None) -> None:
@@ -310,16 +293,6 @@ def delete_item(*, item: CatalogueItem) -> None:
         raise ItemInUse(lines_using(item)) from None
 
 
-def text_matches(column, text: str) -> ColumnElement[bool]:
-    """`column` contains `text`, ignoring case in any language.
-
-    PostgreSQL lowers any letter; SQLite only A to Z. Trying the usual spellings of the text
-    (as typed, lower, upper, capitalised) finds "Мило" from "мило" on both.
-    """
-    variants = dict.fromkeys([text, text.lower(), text.upper(), text.capitalize(), text.title()])
-    return or_(*(column.icontains(variant, autoescape=True) for variant in variants))
-
-
 def _matching(text: str | None) -> ColumnElement[bool] | None:
     text = (text or "").strip()
     if not text:
@@ -370,16 +343,14 @@ def item_page(
         conditions.append(CatalogueItem.category == category)
     if active is not None:
         conditions.append(CatalogueItem.active.is_(active))
-    total = db.session.scalar(select(func.count(CatalogueItem.id)).where(*conditions))
-    page = min(max(page, 1), max(1, -(-total // per_page)))
-    items = db.session.scalars(
+    return paginate(
         select(CatalogueItem)
         .where(*conditions)
-        .order_by(func.lower(CatalogueItem.name_en), CatalogueItem.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        .order_by(func.lower(CatalogueItem.name_en), CatalogueItem.id),
+        page,
+        per_page,
+        select(func.count(CatalogueItem.id)).where(*conditions),
     )
-    return Page(items=list(items), page=page, per_page=per_page, total=total)
 
 
 def item_as_json(item: CatalogueItem) -> dict:

@@ -22,6 +22,7 @@ from aidtracker.catalogue.forms import (
 )
 from aidtracker.catalogue.models import CatalogueItem
 from aidtracker.extensions import db
+from aidtracker.formviews import submitted
 
 blueprint = Blueprint("catalogue", __name__, url_prefix="/catalogue")
 
@@ -32,12 +33,28 @@ def _item_or_404(item_id: int) -> CatalogueItem:
     return db.get_or_404(CatalogueItem, item_id)
 
 
-def _show_error(form, error: service.CatalogueError) -> None:
-    """Put a rule's refusal next to its field, or at the top of the page."""
-    if error.field and error.field in form:
-        form[error.field].errors = [*form[error.field].errors, str(error)]
+def _item_form(item: CatalogueItem | None):
+    """The form that adds an item (`item` None) or changes one, and what follows its saving."""
+    form = ItemForm(obj=item)
+    if item is None:
+        saved = submitted(
+            form, lambda: service.add_item(details=form.details()), service.CatalogueError
+        )
     else:
-        flash(str(error), "danger")
+        saved = submitted(
+            form,
+            lambda: service.change_item(item=item, details=form.details()),
+            service.CatalogueError,
+        )
+    if saved is not None:
+        if item is None:
+            flash(_("“%(name)s” was added to the catalogue.", name=saved.name_en), "success")
+        else:
+            flash(_("“%(name)s” was saved.", name=saved.name_en), "success")
+        return redirect(url_for("catalogue.show_item", item_id=saved.id))
+    return render_template(
+        "catalogue/form.html", form=form, item=item, currencies=COMMON_CURRENCIES
+    )
 
 
 @blueprint.get("/")
@@ -67,18 +84,7 @@ def search_json():
 @blueprint.route("/new", methods=["GET", "POST"])
 @requires(Permission.MANAGE_REFERENCE_DATA)
 def new_item():
-    form = ItemForm()
-    if form.validate_on_submit():
-        try:
-            item = service.add_item(details=form.details())
-        except service.CatalogueError as error:
-            _show_error(form, error)
-        else:
-            flash(_("“%(name)s” was added to the catalogue.", name=item.name_en), "success")
-            return redirect(url_for("catalogue.show_item", item_id=item.id))
-    return render_template(
-        "catalogue/form.html", form=form, item=None, currencies=COMMON_CURRENCIES
-    )
+    return _item_form(None)
 
 
 @blueprint.get("/<int:item_id>")
@@ -96,19 +102,7 @@ def show_item(item_id: int):
 @blueprint.route("/<int:item_id>/edit", methods=["GET", "POST"])
 @requires(Permission.MANAGE_REFERENCE_DATA)
 def edit_item(item_id: int):
-    item = _item_or_404(item_id)
-    form = ItemForm(obj=item)
-    if form.validate_on_submit():
-        try:
-            service.change_item(item=item, details=form.details())
-        except service.CatalogueError as error:
-            _show_error(form, error)
-        else:
-            flash(_("“%(name)s” was saved.", name=item.name_en), "success")
-            return redirect(url_for("catalogue.show_item", item_id=item.id))
-    return render_template(
-        "catalogue/form.html", form=form, item=item, currencies=COMMON_CURRENCIES
-    )
+    return _item_form(_item_or_404(item_id))
 
 
 @blueprint.post("/<int:item_id>/deactivate")

@@ -12,9 +12,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from aidtracker.extensions import db
+from aidtracker.money.currencies import known_currencies
 from aidtracker.money.models import ExchangeRate
 from aidtracker.money.rates import RateBook, RateRule
-from aidtracker.shipments.entry import known_currencies
 
 MAX_CSV_BYTES = 2 * 1024 * 1024
 MAX_CSV_ROWS = 100_000

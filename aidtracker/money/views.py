@@ -16,7 +16,7 @@ from aidtracker.money.service import (
     rate_rule,
     save_rate,
 )
-from aidtracker.shipments.queries import Page
+from aidtracker.pagination import paginate
 
 blueprint = Blueprint("rates", __name__, url_prefix="/rates")
 
@@ -34,18 +34,17 @@ def list_rates():
     if filters.date_to.data and not filters.date_to.errors:
         conditions.append(ExchangeRate.rate_date <= filters.date_to.data)
     per_page = current_app.config["PAGE_SIZE"]
-    total = db.session.scalar(select(func.count(ExchangeRate.id)).where(*conditions))
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), max(1, -(-total // per_page)))
-    rows = db.session.scalars(
+    result = paginate(
         select(ExchangeRate)
         .where(*conditions)
-        .order_by(ExchangeRate.rate_date.desc(), ExchangeRate.currency)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
+        .order_by(ExchangeRate.rate_date.desc(), ExchangeRate.currency),
+        request.args.get("page", 1, type=int),
+        per_page,
+        select(func.count(ExchangeRate.id)).where(*conditions),
+    )
     return render_template(
         "money/rates.html",
-        result=Page(items=list(rows), page=page, per_page=per_page, total=total),
+        result=result,
         filters=filters,
         filter_args={key: value for key, value in request.args.items() if key != "page"},
         import_form=RateImportForm(),

@@ -9,9 +9,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, Form, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional
 
-from aidtracker.catalogue.forms import member_of, options
+from aidtracker.formfields import member_of, options, service_rule, stripped, upper_stripped
 from aidtracker.parties import service
 from aidtracker.parties.models import (
     ORGANISATION_KIND_LABELS,
@@ -28,14 +28,6 @@ PART_LABELS = {
 }
 
 
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def upper(value):
-    return value.strip().upper() if isinstance(value, str) else value
-
-
 def optional_id(value):
     """A chosen row's id, None for the empty choice, 0 (no such row) for anything else."""
     if value in (None, ""):
@@ -43,18 +35,6 @@ def optional_id(value):
     if isinstance(value, int):
         return value
     return int(value) if value.isascii() and value.isdigit() else 0
-
-
-def service_rule(rule):
-    """A WTForms validator that runs a service rule on the field's data."""
-
-    def validate(form, field):
-        try:
-            rule(field.data)
-        except service.PartiesError as error:
-            raise ValidationError(str(error)) from None
-
-    return validate
 
 
 def _city_choices(empty_label) -> list[SelectChoice]:
@@ -72,7 +52,7 @@ class OrganisationForm(FlaskForm, _CountryMixin):
     name = StringField(
         _l("Name"),
         validators=[InputRequired(message=_l("Enter the organisation's name.")), Length(max=200)],
-        filters=[strip],
+        filters=[stripped],
         description=_l("The name as it appears on documents; each organisation once."),
     )
     kind = SelectField(
@@ -85,7 +65,7 @@ class OrganisationForm(FlaskForm, _CountryMixin):
         _l("Country"),
         default=service.DEFAULT_COUNTRY,
         validate_choice=False,
-        validators=[service_rule(service.normalise_country)],
+        validators=[service_rule(service.normalise_country, service.PartiesError)],
     )
     city_id = SelectField(
         _l("City"),
@@ -94,18 +74,22 @@ class OrganisationForm(FlaskForm, _CountryMixin):
         description=_l("Optional; only the cities in AidTracker are listed."),
     )
     contact_name = StringField(
-        _l("Contact person"), validators=[Optional(), Length(max=200)], filters=[strip]
+        _l("Contact person"), validators=[Optional(), Length(max=200)], filters=[stripped]
     )
     contact_email = StringField(
         _l("E-mail"),
-        validators=[Optional(), Length(max=254), service_rule(service.normalise_email)],
-        filters=[strip],
+        validators=[
+            Optional(),
+            Length(max=254),
+            service_rule(service.normalise_email, service.PartiesError),
+        ],
+        filters=[stripped],
         render_kw={"type": "email", "autocomplete": "off"},
     )
     contact_phone = StringField(
         _l("Phone"),
         validators=[Optional(), Length(max=50)],
-        filters=[strip],
+        filters=[stripped],
         render_kw={"type": "tel"},
         description=_l("With the country code, e.g. +48 81 466 10 00."),
     )
@@ -142,7 +126,7 @@ class OrganisationForm(FlaskForm, _CountryMixin):
 class OrganisationFilterForm(Form):
     """The list's search, read from the query string."""
 
-    q = StringField(_l("Search by name"), filters=[strip])
+    q = StringField(_l("Search by name"), filters=[stripped])
     kind = SelectField(
         _l("Kind"),
         choices=options(ORGANISATION_KIND_LABELS, _l("All kinds")),
@@ -168,9 +152,9 @@ class CityForm(FlaskForm, _CountryMixin):
         _l("Code"),
         validators=[
             InputRequired(message=_l("Enter the city's three-letter code.")),
-            service_rule(service.normalise_city_code),
+            service_rule(service.normalise_city_code, service.PartiesError),
         ],
-        filters=[upper],
+        filters=[upper_stripped],
         render_kw={"maxlength": 3, "autocomplete": "off"},
         description=_l(
             "Three letters used in shipment references: LUB-KRR-2023-0007 goes from Lublin (LUB) "
@@ -180,24 +164,24 @@ class CityForm(FlaskForm, _CountryMixin):
     name = StringField(
         _l("Name"),
         validators=[InputRequired(message=_l("Enter the city's name.")), Length(max=120)],
-        filters=[strip],
+        filters=[stripped],
     )
     country = SelectField(
         _l("Country"),
         default=service.DEFAULT_COUNTRY,
         validate_choice=False,
-        validators=[service_rule(service.normalise_country)],
+        validators=[service_rule(service.normalise_country, service.PartiesError)],
     )
     region = StringField(
         _l("Region"),
         validators=[Optional(), Length(max=120)],
-        filters=[strip],
+        filters=[stripped],
         description=_l("e.g. Lublin Voivodeship, Volyn oblast."),
     )
     community = StringField(
         _l("Community"),
         validators=[Optional(), Length(max=200)],
-        filters=[strip],
+        filters=[stripped],
         description=_l(
             "The municipality or territorial community, e.g. Lutsk territorial community."
         ),
@@ -218,7 +202,7 @@ class CityForm(FlaskForm, _CountryMixin):
 
 
 class CityFilterForm(Form):
-    q = StringField(_l("Search by name or code"), filters=[strip])
+    q = StringField(_l("Search by name or code"), filters=[stripped])
 
 
 class PartnershipForm(FlaskForm):
@@ -243,7 +227,7 @@ class PartnershipForm(FlaskForm):
 
 
 class PartnershipFilterForm(Form):
-    q = StringField(_l("Search by city"), filters=[strip])
+    q = StringField(_l("Search by city"), filters=[stripped])
 
 
 class StepForm(FlaskForm):
@@ -260,6 +244,6 @@ class StepForm(FlaskForm):
     act = StringField(
         _l("Act"),
         validators=[Optional(), Length(max=300)],
-        filters=[strip],
+        filters=[stripped],
         description=_l("What made it, e.g. “Lublin City Council resolution No. 1234/XLV/2023”."),
     )

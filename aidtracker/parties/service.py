@@ -23,8 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from aidtracker.auth.models import User
-from aidtracker.catalogue.service import same_text_taken, text_matches
 from aidtracker.extensions import db
+from aidtracker.pagination import Page, paginate
 from aidtracker.parties.models import (
     PARTNERSHIP_LEVEL_LABELS,
     City,
@@ -34,8 +34,8 @@ from aidtracker.parties.models import (
     PartnershipLevel,
     PartnershipStep,
 )
+from aidtracker.search import same_text_taken, text_matches
 from aidtracker.shipments.models import Shipment, ShipmentLine
-from aidtracker.shipments.queries import Page
 
 # Two-letter territories in CLDR that are not countries: the EU, the euro area, the UN, "unknown"
 # and the pseudo-regions.
@@ -389,17 +389,15 @@ def organisation_page(
         conditions.append(Organisation.kind == kind)
     if part in PARTS:
         conditions.append(getattr(Organisation, f"is_{part}").is_(True))
-    total = db.session.scalar(select(func.count(Organisation.id)).where(*conditions))
-    page = min(max(page, 1), max(1, -(-total // per_page)))
-    rows = db.session.scalars(
+    return paginate(
         select(Organisation)
         .options(joinedload(Organisation.city))
         .where(*conditions)
-        .order_by(func.lower(Organisation.name), Organisation.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        .order_by(func.lower(Organisation.name), Organisation.id),
+        page,
+        per_page,
+        select(func.count(Organisation.id)).where(*conditions),
     )
-    return Page(items=list(rows), page=page, per_page=per_page, total=total)
 
 
 @dataclass(frozen=True)
@@ -517,16 +515,12 @@ def city_page(*, text: str | None = None, page: int = 1, per_page: int = 50) -> 
     if text and text.strip():
         text = text.strip()
         conditions.append(or_(text_matches(City.name, text), City.code == text.upper()))
-    total = db.session.scalar(select(func.count(City.id)).where(*conditions))
-    page = min(max(page, 1), max(1, -(-total // per_page)))
-    rows = db.session.scalars(
-        select(City)
-        .where(*conditions)
-        .order_by(City.country, func.lower(City.name), City.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+    return paginate(
+        select(City).where(*conditions).order_by(City.country, func.lower(City.name), City.id),
+        page,
+        per_page,
+        select(func.count(City.id)).where(*conditions),
     )
-    return Page(items=list(rows), page=page, per_page=per_page, total=total)
 
 
 def all_cities() -> list[City]:
@@ -619,11 +613,9 @@ def partnership_page(*, text: str | None = None, page: int = 1, per_page: int = 
                 Partnership.partner_city_id.in_(matching_city),
             )
         )
-    total = db.session.scalar(select(func.count(Partnership.id)).where(*conditions))
-    page = min(max(page, 1), max(1, -(-total // per_page)))
     city = db.aliased(City)
     partner = db.aliased(City)
-    rows = db.session.scalars(
+    return paginate(
         select(Partnership)
         .join(city, Partnership.city)
         .join(partner, Partnership.partner_city)
@@ -633,11 +625,11 @@ def partnership_page(*, text: str | None = None, page: int = 1, per_page: int = 
             selectinload(Partnership.steps),
         )
         .where(*conditions)
-        .order_by(func.lower(city.name), func.lower(partner.name), Partnership.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        .order_by(func.lower(city.name), func.lower(partner.name), Partnership.id),
+        page,
+        per_page,
+        select(func.count(Partnership.id)).where(*conditions),
     )
-    return Page(items=list(rows), page=page, per_page=per_page, total=total)
 
 
 def _check_step(

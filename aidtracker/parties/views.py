@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 
 from aidtracker.auth.permissions import Permission, requires
 from aidtracker.extensions import db
+from aidtracker.formviews import submitted
 from aidtracker.parties import service
 from aidtracker.parties.forms import (
     PART_LABELS,
@@ -31,12 +32,9 @@ def country_name(code: str | None) -> str:
     return service.country_name(code, get_locale())
 
 
-def _show_error(form, error: service.PartiesError) -> None:
-    """Put a rule's refusal next to its field, or at the top of the page."""
-    if error.field and error.field in form:
-        form[error.field].errors = [*form[error.field].errors, str(error)]
-    else:
-        flash(str(error), "danger")
+def _saved(form, save):
+    """What `save()` returns once the posted `form` is valid and the rules agree; else None."""
+    return submitted(form, save, service.PartiesError)
 
 
 def _page_number() -> int:
@@ -65,18 +63,7 @@ def list_organisations():
 @organisations.route("/new", methods=["GET", "POST"])
 @requires(Permission.MANAGE_REFERENCE_DATA)
 def new_organisation():
-    form = OrganisationForm()
-    if form.validate_on_submit():
-        try:
-            organisation = service.add_organisation(details=form.details())
-        except service.PartiesError as error:
-            _show_error(form, error)
-        else:
-            flash(_("“%(name)s” was added.", name=organisation.name), "success")
-            return redirect(
-                url_for("organisations.show_organisation", organisation_id=organisation.id)
-            )
-    return render_template("parties/organisation_form.html", form=form, organisation=None)
+    return _organisation_form(None)
 
 
 @organisations.get("/<int:organisation_id>")
@@ -94,18 +81,25 @@ def show_organisation(organisation_id: int):
 @organisations.route("/<int:organisation_id>/edit", methods=["GET", "POST"])
 @requires(Permission.MANAGE_REFERENCE_DATA)
 def edit_organisation(organisation_id: int):
-    organisation = db.get_or_404(Organisation, organisation_id)
+    return _organisation_form(db.get_or_404(Organisation, organisation_id))
+
+
+def _organisation_form(organisation: Organisation | None):
+    """The form that adds an organisation (`organisation` None) or changes one."""
     form = OrganisationForm(obj=organisation)
-    if form.validate_on_submit():
-        try:
-            service.change_organisation(organisation=organisation, details=form.details())
-        except service.PartiesError as error:
-            _show_error(form, error)
+    if organisation is None:
+        saved = _saved(form, lambda: service.add_organisation(details=form.details()))
+    else:
+        saved = _saved(
+            form,
+            lambda: service.change_organisation(organisation=organisation, details=form.details()),
+        )
+    if saved is not None:
+        if organisation is None:
+            flash(_("“%(name)s” was added.", name=saved.name), "success")
         else:
-            flash(_("“%(name)s” was saved.", name=organisation.name), "success")
-            return redirect(
-                url_for("organisations.show_organisation", organisation_id=organisation.id)
-            )
+            flash(_("“%(name)s” was saved.", name=saved.name), "success")
+        return redirect(url_for("organisations.show_organisation", organisation_id=saved.id))
     return render_template("parties/organisation_form.html", form=form, organisation=organisation)
 
 
@@ -125,36 +119,33 @@ def list_cities():
 @cities.route("/new", methods=["GET", "POST"])
 @requires(Permission.MANAGE_REFERENCE_DATA)
 def new_city():
-    form = CityForm()
-    if form.validate_on_submit():
-        try:
-            city = service.add_city(details=form.details())
-        except service.PartiesError as error:
-            _show_error(form, error)
-        else:
-            flash(_("%(name)s (%(code)s) was added.", name=city.name, code=city.code), "success")
-            return redirect(url_for("cities.list_cities"))
-    return render_template("parties/city_form.html", form=form, city=None, code_locked=False)
+    return _city_form(None)
 
 
 @cities.route("/<int:city_id>/edit", methods=["GET", "POST"])
 @requires(Permission.MANAGE_REFERENCE_DATA)
 def edit_city(city_id: int):
-    city = db.get_or_404(City, city_id)
+    return _city_form(db.get_or_404(City, city_id))
+
+
+def _city_form(city: City | None):
+    """The form that adds a city (`city` None) or changes one; a used city keeps its code."""
     form = CityForm(obj=city)
-    if form.validate_on_submit():
-        try:
-            service.change_city(city=city, details=form.details())
-        except service.PartiesError as error:
-            _show_error(form, error)
+    if city is None:
+        saved = _saved(form, lambda: service.add_city(details=form.details()))
+    else:
+        saved = _saved(form, lambda: service.change_city(city=city, details=form.details()))
+    if saved is not None:
+        if city is None:
+            flash(_("%(name)s (%(code)s) was added.", name=saved.name, code=saved.code), "success")
         else:
-            flash(_("%(name)s (%(code)s) was saved.", name=city.name, code=city.code), "success")
-            return redirect(url_for("cities.list_cities"))
+            flash(_("%(name)s (%(code)s) was saved.", name=saved.name, code=saved.code), "success")
+        return redirect(url_for("cities.list_cities"))
     return render_template(
         "parties/city_form.html",
         form=form,
         city=city,
-        code_locked=service.shipments_of_city(city) > 0,
+        code_locked=city is not None and service.shipments_of_city(city) > 0,
     )
 
 
@@ -175,24 +166,22 @@ def list_partnerships():
 @requires(Permission.MANAGE_REFERENCE_DATA)
 def new_partnership():
     form = PartnershipForm()
-    if form.validate_on_submit():
-        try:
-            partnership = service.add_partnership(
-                city_id=form.city_id.data, partner_city_id=form.partner_city_id.data
-            )
-        except service.PartiesError as error:
-            _show_error(form, error)
-        else:
-            flash(
-                _(
-                    "The partnership of %(city)s and %(partner)s was recorded. "
-                    "Now add its first step.",
-                    city=partnership.city.name,
-                    partner=partnership.partner_city.name,
-                ),
-                "success",
-            )
-            return redirect(url_for("partnerships.show_partnership", partnership_id=partnership.id))
+    partnership = _saved(
+        form,
+        lambda: service.add_partnership(
+            city_id=form.city_id.data, partner_city_id=form.partner_city_id.data
+        ),
+    )
+    if partnership is not None:
+        flash(
+            _(
+                "The partnership of %(city)s and %(partner)s was recorded. Now add its first step.",
+                city=partnership.city.name,
+                partner=partnership.partner_city.name,
+            ),
+            "success",
+        )
+        return redirect(url_for("partnerships.show_partnership", partnership_id=partnership.id))
     return render_template("parties/partnership_form.html", form=form)
 
 
@@ -228,19 +217,18 @@ def show_partnership(partnership_id: int):
 def add_step(partnership_id: int):
     partnership = _partnership_or_404(partnership_id)
     form = StepForm()
-    if form.validate_on_submit():
-        try:
-            step = service.add_step(
-                partnership=partnership,
-                level=form.level.data,
-                signed_on=form.signed_on.data,
-                act=form.act.data,
-            )
-        except service.PartiesError as error:
-            _show_error(form, error)
-        else:
-            flash(_("“%(step)s” was recorded.", step=step.level.label), "success")
-            return redirect(url_for("partnerships.show_partnership", partnership_id=partnership_id))
+    step = _saved(
+        form,
+        lambda: service.add_step(
+            partnership=partnership,
+            level=form.level.data,
+            signed_on=form.signed_on.data,
+            act=form.act.data,
+        ),
+    )
+    if step is not None:
+        flash(_("“%(step)s” was recorded.", step=step.level.label), "success")
+        return redirect(url_for("partnerships.show_partnership", partnership_id=partnership_id))
     return _render_partnership(partnership, form)
 
 
@@ -256,16 +244,15 @@ def _step_or_404(partnership_id: int, step_id: int) -> PartnershipStep:
 def edit_step(partnership_id: int, step_id: int):
     step = _step_or_404(partnership_id, step_id)
     form = StepForm(obj=step)
-    if form.validate_on_submit():
-        try:
-            service.change_step(
-                step=step, level=form.level.data, signed_on=form.signed_on.data, act=form.act.data
-            )
-        except service.PartiesError as error:
-            _show_error(form, error)
-        else:
-            flash(_("The step was saved."), "success")
-            return redirect(url_for("partnerships.show_partnership", partnership_id=partnership_id))
+    saved = _saved(
+        form,
+        lambda: service.change_step(
+            step=step, level=form.level.data, signed_on=form.signed_on.data, act=form.act.data
+        ),
+    )
+    if saved is not None:
+        flash(_("The step was saved."), "success")
+        return redirect(url_for("partnerships.show_partnership", partnership_id=partnership_id))
     return render_template("parties/step_form.html", form=form, step=step)
 
 

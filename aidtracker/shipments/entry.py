@@ -6,12 +6,10 @@ left, what was sent is a matter of record. Two people editing the same shipment 
 each other: a save based on an older version is refused (``EditConflict``).
 """
 
-import functools
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from babel.numbers import list_currencies
 from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -21,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from aidtracker.auth.models import User
 from aidtracker.catalogue.models import CatalogueItem, Unit
 from aidtracker.extensions import db
+from aidtracker.money.currencies import known_currencies
 from aidtracker.parties.models import City, Organisation
 from aidtracker.shipments.models import (
     CustomsStatus,
@@ -260,11 +259,6 @@ def line_problems(line: LineEntry, *, departure: date | None) -> dict[str, str]:
     if line.funding is Funding.PURCHASED and line.donor is None:
         problems["donor"] = _("Name the donor whose money bought this.")
     return problems
-
-
-@functools.cache
-def known_currencies() -> frozenset[str]:
-    return frozenset(list_currencies())
 
 
 def _check_entry(entry: ShipmentEntry) -> None:

@@ -11,28 +11,10 @@ from aidtracker.auth.models import User
 from aidtracker.auth.permissions import visible_lines_clause, visible_shipments_clause
 from aidtracker.catalogue.models import CatalogueItem
 from aidtracker.extensions import db
+from aidtracker.pagination import Page, paginate
 from aidtracker.parties.models import Organisation
+from aidtracker.search import text_matches
 from aidtracker.shipments.models import Shipment, ShipmentLine, StatusEvent
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 @dataclass(frozen=True)
@@ -81,16 +63,15 @@ def _filter_conditions(user: User, filters: ShipmentFilters) -> list:
 
     text = filters.text.strip()
     if text:
-        pattern = f"%{text.lower()}%"
         conditions.append(
             or_(
-                func.lower(Shipment.reference).like(pattern),
+                text_matches(Shipment.reference, text),
                 with_visible_line(
                     or_(
-                        func.lower(CatalogueItem.name_en).like(pattern),
-                        func.lower(func.coalesce(CatalogueItem.name_pl, "")).like(pattern),
-                        func.lower(func.coalesce(CatalogueItem.name_uk, "")).like(pattern),
-                        func.lower(func.coalesce(Organisation.name, "")).like(pattern),
+                        text_matches(CatalogueItem.name_en, text),
+                        text_matches(CatalogueItem.name_pl, text),
+                        text_matches(CatalogueItem.name_uk, text),
+                        text_matches(Organisation.name, text),
                     )
                 ),
             )
@@ -120,10 +101,8 @@ def shipment_page(
     """
     filters = filters or ShipmentFilters()
     conditions = _filter_conditions(user, filters)
-    total = db.session.scalar(select(func.count(Shipment.id)).where(*conditions))
-    page = min(max(page, 1), max(1, -(-total // per_page)))
     order = SORT_ORDERS.get(filters.sort, SORT_ORDERS["newest"])()
-    rows = db.session.scalars(
+    return paginate(
         select(Shipment)
         .options(
             joinedload(Shipment.origin_city),
@@ -132,11 +111,11 @@ def shipment_page(
             joinedload(Shipment.carrier),
         )
         .where(*conditions)
-        .order_by(*order)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return Page(items=list(rows), page=page, per_page=per_page, total=total)
+        .order_by(*order),
+        page,
+        per_page,
+        select(func.count(Shipment.id)).where(*conditions),
+    )
 
 
 def shipment_by_reference(user: User, reference: str) -> Shipment | None:

@@ -21,7 +21,8 @@ from aidtracker.auth.permissions import (
     visible_shipments_clause,
 )
 from aidtracker.catalogue.models import CatalogueItem
-from aidtracker.extensions import db
+from aidtracker.pagination import Page, paginate
+from aidtracker.search import text_matches
 from aidtracker.shipments import lifecycle
 from aidtracker.shipments.models import (
     LineCondition,
@@ -30,7 +31,6 @@ from aidtracker.shipments.models import (
     ShipmentStatus,
     StatusEvent,
 )
-from aidtracker.shipments.queries import Page
 from aidtracker.shipments.status import (
     NotPermitted,
     facts_of,
@@ -194,13 +194,12 @@ def discrepancy_page(user: User, page: int, per_page: int, text: str = "") -> Pa
     ]
     text = text.strip()
     if text:
-        pattern = f"%{text.lower()}%"
         conditions.append(
             or_(
-                func.lower(Shipment.reference).like(pattern),
-                func.lower(CatalogueItem.name_en).like(pattern),
-                func.lower(func.coalesce(CatalogueItem.name_pl, "")).like(pattern),
-                func.lower(func.coalesce(CatalogueItem.name_uk, "")).like(pattern),
+                text_matches(Shipment.reference, text),
+                text_matches(CatalogueItem.name_en, text),
+                text_matches(CatalogueItem.name_pl, text),
+                text_matches(CatalogueItem.name_uk, text),
             )
         )
 
@@ -211,9 +210,7 @@ def discrepancy_page(user: User, page: int, per_page: int, text: str = "") -> Pa
             .where(*conditions)
         )
 
-    total = db.session.scalar(joined(select(func.count(ShipmentLine.id))))
-    page = min(max(page, 1), max(1, -(-total // per_page)))
-    rows = db.session.scalars(
+    return paginate(
         joined(select(ShipmentLine))
         .options(
             contains_eager(ShipmentLine.shipment).joinedload(Shipment.destination_city),
@@ -224,8 +221,8 @@ def discrepancy_page(user: User, page: int, per_page: int, text: str = "") -> Pa
             func.coalesce(Shipment.delivery_date, Shipment.dispatch_date).desc().nulls_last(),
             Shipment.reference.desc(),
             ShipmentLine.position,
-        )
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return Page(items=list(rows), page=page, per_page=per_page, total=total)
+        ),
+        page,
+        per_page,
+        joined(select(func.count(ShipmentLine.id))),
+    )

@@ -63,6 +63,19 @@ def _shipment_page(reference: str, status_code: int):
     return show_shipment(reference=reference), status_code
 
 
+def _form_refused(reference: str, key: str, form, message: str):
+    """The shipment page again, `form` (failed, under `key`) showing its messages by its fields."""
+    _failed_forms()[key] = form
+    flash(message, "danger")
+    return _shipment_page(reference, 422)
+
+
+def _refused(reference: str, message: str):
+    """The shipment page again, saying why the change was refused."""
+    flash(message, "danger")
+    return _shipment_page(reference, 409)
+
+
 def _back_to(shipment: Shipment):
     return redirect(url_for("shipments.show_shipment", reference=shipment.reference))
 
@@ -107,9 +120,12 @@ def move(reference: str):
         return _shipment_page(reference, 422)
     form = _move_form(shipment, action, formdata=request.form)
     if not form.validate():
-        _failed_forms()[action] = form
-        flash(_("The change was not made; see the messages next to the fields."), "danger")
-        return _shipment_page(reference, 422)
+        return _form_refused(
+            reference,
+            action,
+            form,
+            _("The change was not made; see the messages next to the fields."),
+        )
     label = status.action_label(action)
     try:
         event = status.apply(
@@ -129,15 +145,16 @@ def move(reference: str):
     except NotPermitted:
         abort(403)
     except ShipmentChanged as error:
-        flash(str(error), "danger")
-        return _shipment_page(reference, 409)
+        return _refused(reference, str(error))
     except LifecycleError as error:
         if _field_error(form, error):
-            _failed_forms()[action] = form
-            flash(_("The change was not made; see the messages next to the fields."), "danger")
-            return _shipment_page(reference, 422)
-        flash(user_message(error), "danger")
-        return _shipment_page(reference, 409)
+            return _form_refused(
+                reference,
+                action,
+                form,
+                _("The change was not made; see the messages next to the fields."),
+            )
+        return _refused(reference, user_message(error))
     flash(
         _(
             "%(action)s: %(reference)s is now %(status)s.",
@@ -156,9 +173,12 @@ def customs_details(reference: str):
     shipment = _shipment_or_404(reference)
     form = CustomsDetailsForm(prefix="customs")
     if not form.validate():
-        _failed_forms()["customs"] = form
-        flash(_("The customs details were not saved; see the messages next to them."), "danger")
-        return _shipment_page(reference, 422)
+        return _form_refused(
+            reference,
+            "customs",
+            form,
+            _("The customs details were not saved; see the messages next to them."),
+        )
     try:
         status.record_customs_details(
             shipment,
@@ -173,15 +193,16 @@ def customs_details(reference: str):
     except status.DetailErrors as error:
         for name, message in error.errors.items():
             form[name].errors = [*form[name].errors, message]
-        _failed_forms()["customs"] = form
-        flash(_("The customs details were not saved; see the messages next to them."), "danger")
-        return _shipment_page(reference, 422)
+        return _form_refused(
+            reference,
+            "customs",
+            form,
+            _("The customs details were not saved; see the messages next to them."),
+        )
     except ShipmentChanged as error:
-        flash(str(error), "danger")
-        return _shipment_page(reference, 409)
+        return _refused(reference, str(error))
     except LifecycleError as error:
-        flash(user_message(error), "danger")
-        return _shipment_page(reference, 409)
+        return _refused(reference, user_message(error))
     flash(_("Customs details saved."), "success")
     return _back_to(shipment)
 
@@ -192,9 +213,12 @@ def distribution_report(reference: str):
     shipment = _shipment_or_404(reference)
     form = DistributionReportForm(prefix="report")
     if not form.validate():
-        _failed_forms()["report"] = form
-        flash(_("The report was not recorded; see the message next to the date."), "danger")
-        return _shipment_page(reference, 422)
+        return _form_refused(
+            reference,
+            "report",
+            form,
+            _("The report was not recorded; see the message next to the date."),
+        )
     try:
         status.record_distribution_report(
             shipment,
@@ -205,16 +229,17 @@ def distribution_report(reference: str):
     except NotPermitted:
         abort(403)
     except ShipmentChanged as error:
-        flash(str(error), "danger")
-        return _shipment_page(reference, 409)
+        return _refused(reference, str(error))
     except LifecycleError as error:
         if error.field == "on":
             form.submitted_on.errors = [*form.submitted_on.errors, user_message(error)]
-            _failed_forms()["report"] = form
-            flash(_("The report was not recorded; see the message next to the date."), "danger")
-            return _shipment_page(reference, 422)
-        flash(user_message(error), "danger")
-        return _shipment_page(reference, 409)
+            return _form_refused(
+                reference,
+                "report",
+                form,
+                _("The report was not recorded; see the message next to the date."),
+            )
+        return _refused(reference, user_message(error))
     flash(_("Distribution report recorded as submitted."), "success")
     return _back_to(shipment)
 
@@ -234,11 +259,9 @@ def delete_draft(reference: str):
     except NotPermitted:
         abort(403)
     except ShipmentChanged as error:
-        flash(str(error), "danger")
-        return _shipment_page(reference, 409)
+        return _refused(reference, str(error))
     except LifecycleError as error:
-        flash(user_message(error), "danger")
-        return _shipment_page(reference, 409)
+        return _refused(reference, user_message(error))
     flash(_("Draft %(reference)s deleted.", reference=deleted), "success")
     return redirect(url_for("shipments.list_shipments"))
 
@@ -256,8 +279,7 @@ def confirm_receipt(reference: str):
         try:
             lifecycle.check(status.facts_of(shipment), "confirm_receipt", via_receipt=True)
         except LifecycleError as error:
-            flash(user_message(error), "danger")
-        return _shipment_page(reference, 409)
+            return _refused(reference, user_message(error))
     form = ReceiptForm()
     if request.method == "GET":
         form.version.data = str(shipment.version)
@@ -307,8 +329,7 @@ def confirm_receipt(reference: str):
             form.received_on.errors = [*form.received_on.errors, user_message(error)]
             flash(_("Receipt was not confirmed; see the messages next to the fields."), "danger")
             return _render_receipt(shipment, form, 422)
-        flash(user_message(error), "danger")
-        return _shipment_page(reference, 409)
+        return _refused(reference, user_message(error))
     flash(
         _(
             "Receipt confirmed: %(reference)s is %(status)s.",

@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from aidtracker.auth.forms import confirmation_field, new_password_field
 from aidtracker.auth.models import LANGUAGES, Role, SecurityEventKind
+from aidtracker.formfields import stripped
 
 # Each language by its own name, so that a user finds theirs whatever the page's language.
 LANGUAGE_NAMES = {"en": "English", "pl": "Polski", "uk": "Українська"}
@@ -16,10 +17,6 @@ ROLE_HELP = _l(
     "Administrators manage users; city staff enter and move shipments; accountants read "
     "everything and export the books; partners see their organisation's shipments."
 )
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def _optional_id(value) -> int | None:
@@ -43,7 +40,7 @@ class UserProfileForm(FlaskForm):
     name = StringField(
         _l("Name"),
         validators=[DataRequired(message=_l("Enter the user's name.")), Length(max=200)],
-        filters=[_strip],
+        filters=[stripped],
         render_kw={"autocomplete": "off"},
     )
     role = SelectField(
@@ -80,7 +77,7 @@ class CreateUserForm(UserProfileForm):
             Email(message=_l("Enter an e-mail address such as name@city.example.")),
             Length(max=254),
         ],
-        filters=[_strip],
+        filters=[stripped],
         render_kw={"autocomplete": "off"},
     )
     password = new_password_field(_l("Initial password"))

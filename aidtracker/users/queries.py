@@ -1,26 +1,13 @@
 """Reading users and the security log for the administration pages: one query per list."""
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from aidtracker.auth.models import Role, SecurityEvent, SecurityEventKind, User
 from aidtracker.extensions import db
+from aidtracker.pagination import Page, paginate
 from aidtracker.parties.models import Organisation
-from aidtracker.shipments.queries import Page
-
-
-def _page_of(query: Select, order_by, page: int, per_page: int) -> Page:
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    page = min(max(page, 1), max(1, -(-total // per_page)))
-    rows = db.session.scalars(
-        query.order_by(*order_by).limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    return Page(items=list(rows), page=page, per_page=per_page, total=total)
-
-
-def _contains(column, text: str):
-    """Case-insensitive 'contains', with % and _ taken literally."""
-    return func.lower(column).contains(text.lower(), autoescape=True)
+from aidtracker.search import text_matches
 
 
 def user_page(
@@ -34,12 +21,12 @@ def user_page(
     """Users by name, narrowed by a text found in the name or e-mail, a role, and active or not."""
     query = select(User).options(joinedload(User.organisation))
     if search:
-        query = query.where(or_(_contains(User.name, search), _contains(User.email, search)))
+        query = query.where(or_(text_matches(User.name, search), text_matches(User.email, search)))
     if role is not None:
         query = query.where(User.role == role)
     if active is not None:
         query = query.where(User.active.is_(active))
-    return _page_of(query, (func.lower(User.name), User.id), page, per_page)
+    return paginate(query.order_by(func.lower(User.name), User.id), page, per_page)
 
 
 def security_event_page(
@@ -52,9 +39,9 @@ def security_event_page(
     if kind is not None:
         query = query.where(SecurityEvent.kind == kind)
     if email:
-        query = query.where(_contains(SecurityEvent.email, email.strip()))
+        query = query.where(text_matches(SecurityEvent.email, email.strip()))
     order = (SecurityEvent.occurred_at.desc(), SecurityEvent.id.desc())
-    return _page_of(query, order, page, per_page)
+    return paginate(query.order_by(*order), page, per_page)
 
 
 def recent_events_of(user: User, limit: int = 10) -> list[SecurityEvent]:
