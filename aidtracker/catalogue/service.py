@@ -19,6 +19,7 @@ from aidtracker.catalogue.models import UNIT_LABELS, CatalogueItem, Category, Da
 from aidtracker.extensions import db
 from aidtracker.money.currencies import known_currencies
 from aidtracker.pagination import Page, paginate
+from aidtracker.refusals import FieldRefusal
 from aidtracker.search import same_text_taken, text_matches
 from aidtracker.shipments.models import ShipmentLine
 
@@ -27,17 +28,8 @@ CENT = Decimal("0.01")
 _HS_SEPARATORS = re.compile(r"[\s.]+")
 
 
-class CatalogueError(ValueError):
+class CatalogueError(FieldRefusal):
     """An item cannot be saved or changed as asked; `field` names the form field at fault."""
-
-    field: str | None = None
-
-    def __init__(self, message) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 class NameRequired(CatalogueError):

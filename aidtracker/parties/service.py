@@ -34,6 +34,7 @@ from aidtracker.parties.models import (
     PartnershipLevel,
     PartnershipStep,
 )
+from aidtracker.refusals import FieldRefusal
 from aidtracker.search import same_text_taken, text_matches
 from aidtracker.shipments.models import Shipment, ShipmentLine
 
@@ -47,17 +48,8 @@ _CITY_CODE = re.compile(r"[A-Z]{3}")
 # -- errors -----------------------------------------------------------------------------------
 
 
-class PartiesError(ValueError):
+class PartiesError(FieldRefusal):
     """A city, organisation or partnership cannot be saved as asked; `field` names the culprit."""
-
-    field: str | None = None
-
-    def __init__(self, message) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 class Required(PartiesError):

@@ -167,42 +167,52 @@ def move(reference: str):
     return _back_to(shipment)
 
 
+def _save_details(reference: str, key: str, form, save, *, failed: str, fields=None):
+    """Validate one of the page's small forms and `save()` it; None on success, else the page
+    again with the refusal. `fields` maps a rule's field name to the form's where they differ."""
+    if not form.validate():
+        return _form_refused(reference, key, form, failed)
+    try:
+        save()
+    except NotPermitted:
+        abort(403)
+    except status.DetailErrors as error:
+        for name, message in error.errors.items():
+            form[name].errors = [*form[name].errors, message]
+        return _form_refused(reference, key, form, failed)
+    except ShipmentChanged as error:
+        return _refused(reference, str(error))
+    except LifecycleError as error:
+        name = (fields or {}).get(error.field, error.field)
+        if name and name in form:
+            form[name].errors = [*form[name].errors, user_message(error)]
+            return _form_refused(reference, key, form, failed)
+        return _refused(reference, user_message(error))
+    return None
+
+
 @blueprint.post("/<reference>/customs")
 @requires(Permission.EDIT_SHIPMENTS)
 def customs_details(reference: str):
     shipment = _shipment_or_404(reference)
     form = CustomsDetailsForm(prefix="customs")
-    if not form.validate():
-        return _form_refused(
-            reference,
-            "customs",
-            form,
-            _("The customs details were not saved; see the messages next to them."),
-        )
-    try:
-        status.record_customs_details(
+    refused = _save_details(
+        reference,
+        "customs",
+        form,
+        lambda: status.record_customs_details(
             shipment,
             by=current_user,
             aid_recognition_code=form.aid_recognition_code.data,
             aid_recognition_code_issued_on=form.aid_recognition_code_issued_on.data,
             border_crossing=form.border_crossing.data,
             expected_version=expected_version(form),
-        )
-    except NotPermitted:
-        abort(403)
-    except status.DetailErrors as error:
-        for name, message in error.errors.items():
-            form[name].errors = [*form[name].errors, message]
-        return _form_refused(
-            reference,
-            "customs",
-            form,
-            _("The customs details were not saved; see the messages next to them."),
-        )
-    except ShipmentChanged as error:
-        return _refused(reference, str(error))
-    except LifecycleError as error:
-        return _refused(reference, user_message(error))
+        ),
+        failed=_("The customs details were not saved; see the messages next to them."),
+        fields={"on": None},
+    )
+    if refused:
+        return refused
     flash(_("Customs details saved."), "success")
     return _back_to(shipment)
 
@@ -212,34 +222,21 @@ def customs_details(reference: str):
 def distribution_report(reference: str):
     shipment = _shipment_or_404(reference)
     form = DistributionReportForm(prefix="report")
-    if not form.validate():
-        return _form_refused(
-            reference,
-            "report",
-            form,
-            _("The report was not recorded; see the message next to the date."),
-        )
-    try:
-        status.record_distribution_report(
+    refused = _save_details(
+        reference,
+        "report",
+        form,
+        lambda: status.record_distribution_report(
             shipment,
             by=current_user,
             submitted_on=form.submitted_on.data,
             expected_version=expected_version(form),
-        )
-    except NotPermitted:
-        abort(403)
-    except ShipmentChanged as error:
-        return _refused(reference, str(error))
-    except LifecycleError as error:
-        if error.field == "on":
-            form.submitted_on.errors = [*form.submitted_on.errors, user_message(error)]
-            return _form_refused(
-                reference,
-                "report",
-                form,
-                _("The report was not recorded; see the message next to the date."),
-            )
-        return _refused(reference, user_message(error))
+        ),
+        failed=_("The report was not recorded; see the message next to the date."),
+        fields={"on": "submitted_on"},
+    )
+    if refused:
+        return refused
     flash(_("Distribution report recorded as submitted."), "success")
     return _back_to(shipment)
 
