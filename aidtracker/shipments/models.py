@@ -12,6 +12,7 @@ from aidtracker.auth.models import User
 from aidtracker.catalogue.models import CatalogueItem, Unit
 from aidtracker.database import Money, Quantity, Weight, currency_code, enum_column_type, utcnow
 from aidtracker.extensions import db
+from aidtracker.money.rates import round_cents
 from aidtracker.parties.models import City, Organisation
 
 
@@ -243,7 +244,7 @@ class ShipmentLine(db.Model):
     @property
     def value(self) -> Decimal:
         """Quantity times unit value, in the line's own currency, to the cent."""
-        return (self.quantity * self.unit_value).quantize(Decimal("0.01"))
+        return round_cents(self.quantity * self.unit_value)
 
 
 class StatusEvent(db.Model):
