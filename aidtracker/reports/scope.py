@@ -13,7 +13,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased
 
 from aidtracker.auth.models import User
-from aidtracker.auth.permissions import visible_lines_clause, visible_shipments_clause
+from aidtracker.auth.permissions import visible_lines_clause
 from aidtracker.catalogue.models import CatalogueItem
 from aidtracker.extensions import db
 from aidtracker.parties.models import City, Organisation
@@ -72,8 +72,7 @@ def valuation_date():
 
 def _conditions(user: User, parameters: ReportParameters) -> list:
     conditions = [
-        visible_shipments_clause(user),
-        visible_lines_clause(user),
+        visible_lines_clause(user),  # a line one may see belongs to a shipment one may see
         Shipment.status.in_(DISPATCHED_OR_LATER),
         Shipment.dispatch_date >= parameters.date_from,
         Shipment.dispatch_date <= parameters.date_to,

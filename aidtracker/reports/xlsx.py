@@ -31,6 +31,7 @@ MAX_SHEET_NAME = 31
 EXCEL_EPOCH = date(1899, 12, 30).toordinal()
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+_KEEP_CR = {"\r": "&#13;"}  # a bare CR would be read back as a line feed
 _XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -119,9 +120,8 @@ def _text_cell(text: str, style: int) -> str:
     if text[:1] in FORMULA_TRIGGERS:
         style = Style.LITERAL_TEXT
     style_attribute = f' s="{style}"' if style else ""
-    return (
-        f'<c t="inlineStr"{style_attribute}><is><t xml:space="preserve">{escape(text)}</t></is></c>'
-    )
+    text = escape(text, _KEEP_CR)
+    return f'<c t="inlineStr"{style_attribute}><is><t xml:space="preserve">{text}</t></is></c>'
 
 
 def _cell(value, style: int) -> tuple[str, int]:
