@@ -99,7 +99,14 @@ def _joined(statement: Select) -> Select:
 def line_rows(user: User, parameters: ReportParameters) -> Iterator:
     """The report's lines with everything a register row shows, in dispatch order, streamed in
     batches (a server-side cursor on PostgreSQL), so memory stays flat however many there are."""
-    statement = (
+    yield from db.session.execute(
+        line_statement(user, parameters).execution_options(yield_per=STREAM_BATCH)
+    )
+
+
+def line_statement(user: User, parameters: ReportParameters) -> Select:
+    """The query behind ``line_rows``: one statement, every column joined in."""
+    return (
         _joined(
             select(
                 Shipment.id.label("shipment_id"),
@@ -146,9 +153,7 @@ def line_rows(user: User, parameters: ReportParameters) -> Iterator:
         .outerjoin(Donor, Donor.id == ShipmentLine.donor_id)
         .where(*_conditions(user, parameters))
         .order_by(Shipment.dispatch_date, Shipment.reference, ShipmentLine.position)
-        .execution_options(yield_per=STREAM_BATCH)
     )
-    yield from db.session.execute(statement)
 
 
 def valuation_needs(user: User, parameters: ReportParameters) -> list[tuple[str, date]]:
