@@ -17,8 +17,13 @@ from aidtracker.parties.models import Organisation
 
 
 def register_commands(app: Flask) -> None:
+    from aidtracker.generate import generate_data_command
+    from aidtracker.reports.cli import export_group
+
     app.cli.add_command(load_demo_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(generate_data_command)
+    app.cli.add_command(export_group)
 
 
 @click.command("load-demo")
