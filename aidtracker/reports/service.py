@@ -7,11 +7,11 @@ this module names them, titles them, and says what their files are called.
 from collections.abc import Callable
 from enum import StrEnum
 
-from flask_babel import gettext as _
-
 from aidtracker.auth.models import User
+from aidtracker.reports.donors import donor_statement_title, write_donor_statement
 from aidtracker.reports.register import register_title, write_register
 from aidtracker.reports.scope import ReportParameters
+from aidtracker.reports.summary import period_summary_title, write_period_summary
 
 
 class ReportKind(StrEnum):
@@ -26,12 +26,14 @@ class ReportKind(StrEnum):
 
 REPORT_TITLES: dict[ReportKind, Callable[[], str]] = {
     ReportKind.REGISTER: register_title,
-    ReportKind.DONORS: lambda: _("Donor statement"),
-    ReportKind.SUMMARY: lambda: _("Period summary"),
+    ReportKind.DONORS: donor_statement_title,
+    ReportKind.SUMMARY: period_summary_title,
 }
 
 REPORT_WRITERS: dict[ReportKind, Callable] = {
     ReportKind.REGISTER: write_register,
+    ReportKind.DONORS: write_donor_statement,
+    ReportKind.SUMMARY: write_period_summary,
 }
 
 

@@ -238,7 +238,7 @@ class Sheet:
             if width > widths[index]:
                 widths[index] = width
         self.row_count += 1
-        self._buffer.append(f'<row r="{self.row_count}">{"".join(cells)}</row>')
+        self._buffer.append(f"{self._row_tag(self.row_count)}{''.join(cells)}</row>")
         if len(self._buffer) >= 500:
             self._flush()
         return self.row_count
@@ -259,7 +259,7 @@ class Sheet:
                 if width > widths[index]:
                     widths[index] = width
             self.row_count += 1
-            buffer.append(f'<row r="{self.row_count}">{"".join(cells)}</row>')
+            buffer.append(f"{self._row_tag(self.row_count)}{''.join(cells)}</row>")
             if len(buffer) >= 500:
                 self._flush()
 
@@ -287,22 +287,23 @@ class Sheet:
         )
 
     def row_height(self, row: int, points: float) -> None:
-        """Give a row a fixed height, e.g. room to sign in a signature block."""
+        """Give a row a fixed height, e.g. room to sign in a signature block; set it before
+        the row is written."""
+        if row <= self.row_count:
+            raise ValueError(f"row {row} is written already")
         self._row_heights[row] = points
 
     def _flush(self) -> None:
         if self._buffer:
             text = "".join(self._buffer)
-            if self._row_heights:
-                text = self._with_heights(text)
             self._rows.write(text.encode("utf-8"))
             self._buffer.clear()
 
-    def _with_heights(self, text: str) -> str:
-        for row, points in self._row_heights.items():
-            custom = f'<row r="{row}" ht="{points}" customHeight="1">'
-            text = text.replace(f'<row r="{row}">', custom)
-        return text
+    def _row_tag(self, row: int) -> str:
+        points = self._row_heights.get(row)
+        if points is None:
+            return f'<row r="{row}">'
+        return f'<row r="{row}" ht="{points}" customHeight="1">'
 
     def _column_widths(self) -> str:
         parts = []

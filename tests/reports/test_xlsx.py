@@ -95,6 +95,8 @@ def test_page_setup_prints_a4_fitted_to_width_with_repeated_titles(tmp_path):
         sheet.append(["Statement"], Style.TITLE)
         sheet.merge(1, 0, 1, 3)
         sheet.row_height(2, 40)
+        with pytest.raises(ValueError, match="row 1 is written already"):
+            sheet.row_height(1, 40)
         sheet.append(["Sign here"])
     sheet = openpyxl.load_workbook(path)["Packing list"]
     assert sheet.page_setup.paperSize == 9

@@ -1,0 +1,247 @@
+"""Packing list and customs manifest of one shipment: what travels with the load and what the
+border sees. It prints on A4 landscape with the column headings on every page.
+
+A partner gets the packing list of the shipments it may see, scoped by ``ShipmentAccess``: a
+donor-only partner lists its own lines, and a line whose value the user may not see (a mere carrier)
+has empty value cells. Values stay in each line's own currency; amounts in different currencies are
+totalled apart, never mixed.
+"""
+
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from aidtracker.auth.models import User
+from aidtracker.auth.permissions import ShipmentAccess
+from aidtracker.parties.models import City, Organisation
+from aidtracker.reports.parameters import generated_at, open_workbook, user_label
+from aidtracker.reports.xlsx import Column, PageSetup, Sheet, Style, quantity_style
+from aidtracker.shipments.models import Shipment, ShipmentLine
+from aidtracker.shipments.queries import totals_by_currency
+
+LAST_COLUMN = 13
+QUANTITY, WEIGHT, VALUE, CURRENCY = 4, 8, 10, 11
+"""Indexes of the line table's columns that totals and styles refer to."""
+HEADER_VALUE_COLUMN = 2
+"""Header values start in the third column and span to the last; labels span the first two."""
+SIGNATURE_BLOCKS = ((0, 4), (5, 9), (10, LAST_COLUMN))
+"""Sender, carrier and recipient sign side by side, each in its own span of columns."""
+SIGNATURE_ROW_HEIGHTS = (None, None, 24, 40, 24, 60)
+"""Points: the part, the organisation, then room to write a name, sign, date and stamp."""
+
+
+def packing_list_file_name(shipment: Shipment) -> str:
+    return f"aidtracker-packing-list-{shipment.reference}.xlsx"
+
+
+def packing_list_title(shipment: Shipment) -> str:
+    return _("Packing list / customs manifest %(reference)s", reference=shipment.reference)
+
+
+def statement() -> str:
+    return _("Humanitarian aid, not for sale")
+
+
+def line_columns() -> list[Column]:
+    """The line table; widths are capped where header values and signature blocks begin, since
+    those span several columns and must not widen the first one."""
+    return [
+        Column(_("No."), Style.INTEGER, min_width=4, max_width=6),
+        Column(_("Item"), min_width=30, max_width=40),
+        Column(_("HS code"), min_width=10, max_width=14),
+        Column(_("Category"), max_width=14),
+        Column(_("Quantity"), Style.INTEGER, max_width=14),
+        Column(_("Unit"), max_width=10),
+        Column(_("Lot"), max_width=18),
+        Column(_("Expiry"), Style.DATE, min_width=11, max_width=12),
+        Column(_("Gross weight (kg)"), Style.DECIMAL, max_width=14),
+        Column(_("Unit value"), Style.MONEY, max_width=14),
+        Column(_("Value"), Style.MONEY, max_width=16),
+        Column(_("Currency"), max_width=10),
+        Column(_("Donor"), max_width=30),
+        Column(_("Funding"), max_width=30),
+    ]
+
+
+def place(city: City) -> str:
+    return f"{city.name} ({city.country})"
+
+
+def party(organisation: Organisation | None) -> str:
+    """An organisation as customs papers name it: name, address, country."""
+    if organisation is None:
+        return ""
+    parts = [organisation.name]
+    if organisation.address:
+        parts += [part.strip() for part in organisation.address.splitlines() if part.strip()]
+    parts.append(organisation.country)
+    return ", ".join(parts)
+
+
+def header_fields(shipment: Shipment) -> list[tuple[str, object]]:
+    """The header block: who sends what to whom, how, and under which papers. Every field is
+    listed even when empty, so a printed copy shows what is still to be filled in."""
+    return [
+        (_("Reference"), shipment.reference),
+        (_("Origin"), place(shipment.origin_city)),
+        (_("Destination"), place(shipment.destination_city)),
+        (_("Sender"), party(shipment.sender)),
+        (_("Recipient"), party(shipment.recipient)),
+        (_("Carrier"), party(shipment.carrier)),
+        (_("Transport mode"), shipment.transport_mode.label),
+        (_("Vehicle registration"), shipment.vehicle_registration),
+        (_("Driver"), shipment.driver_name),
+        (_("CMR number"), shipment.cmr_number),
+        (_("Customs declaration number"), shipment.customs_declaration_number),
+        (_("Border crossing"), shipment.border_crossing),
+        (_("Humanitarian aid recognition code"), shipment.aid_recognition_code),
+        (_("Planned departure"), shipment.planned_departure),
+        (_("Dispatch date"), shipment.dispatch_date),
+    ]
+
+
+def write_packing_list(target, user: User, shipment: Shipment) -> None:
+    """Write the packing list of `shipment` (one `user` may see, with its lines, items, donors
+    and parties loaded) to `target`, a path or binary file."""
+    access = ShipmentAccess(user, shipment)
+    lines = access.lines
+    fields = header_fields(shipment)
+    # Rows 1-2 title and statement, a blank, the header block, a blank, then the two rows that
+    # head every printed page: the reference with the statement, and the column headings.
+    repeated_row = 3 + len(fields) + 2
+    heading_row = repeated_row + 1
+    title = packing_list_title(shipment)
+    description = _(
+        "Packing list and customs manifest of shipment %(reference)s, %(origin)s to "
+        "%(destination)s",
+        reference=shipment.reference,
+        origin=place(shipment.origin_city),
+        destination=place(shipment.destination_city),
+    )
+    with open_workbook(target, title, description, user) as workbook:
+        sheet = workbook.add_sheet(
+            _("Packing list"),
+            line_columns(),
+            PageSetup(
+                landscape=True,
+                repeat_rows=(repeated_row, heading_row),
+                footer=shipment.reference,
+            ),
+        )
+        _across(sheet, title, Style.TITLE)
+        _across(sheet, statement(), Style.TITLE)
+        sheet.blank()
+        for label, value in fields:
+            row = sheet.append([label, None, value], [Style.BOLD])
+            sheet.merge(row, 0, row, 1)
+            sheet.merge(row, HEADER_VALUE_COLUMN, row, LAST_COLUMN)
+        sheet.blank()
+        _across(sheet, f"{shipment.reference} · {statement()}", Style.BOLD)
+        sheet.append([column.header for column in sheet.columns], Style.HEADER)
+        _write_lines(sheet, access, lines)
+        sheet.blank()
+        _write_signatures(sheet, shipment)
+        sheet.blank()
+        sheet.append(
+            [
+                _(
+                    "Prepared with AidTracker on %(moment)s by %(user)s",
+                    moment=generated_at().strftime("%Y-%m-%d %H:%M"),
+                    user=user_label(user),
+                )
+            ]
+        )
+
+
+def _across(sheet: Sheet, text: str, style: Style) -> int:
+    """A line of text over the whole width of the page."""
+    row = sheet.append([text], style)
+    sheet.merge(row, 0, row, LAST_COLUMN)
+    return row
+
+
+def _write_lines(sheet: Sheet, access: ShipmentAccess, lines: list[ShipmentLine]) -> None:
+    """Numbered lines, then the number of lines, the gross weight and the value per currency."""
+    hidden_values = False
+    weight = Decimal("0.000")
+    unweighed = 0
+    for number, line in enumerate(lines, start=1):
+        shows_value = access.sees_value_of(line)
+        hidden_values = hidden_values or not shows_value
+        if line.gross_weight_kg is None:
+            unweighed += 1
+        else:
+            weight += line.gross_weight_kg
+        styles: list[Style | None] = [None] * (LAST_COLUMN + 1)
+        styles[QUANTITY] = quantity_style(line.quantity)
+        sheet.append(
+            [
+                number,
+                line.item.name_en,
+                line.item.hs_code,
+                line.item.category.label,
+                line.quantity,
+                line.unit.label,
+                line.lot,
+                line.expiry,
+                line.gross_weight_kg,
+                line.unit_value if shows_value else None,
+                line.value if shows_value else None,
+                line.currency if shows_value else None,
+                line.donor.name if line.donor else None,
+                line.funding.label,
+            ],
+            styles,
+        )
+    total_row = _row({1: ngettext("Total: %(num)d line", "Total: %(num)d lines", len(lines))})
+    total_row[WEIGHT] = weight
+    styles = [None] * (LAST_COLUMN + 1)
+    styles[1], styles[WEIGHT] = Style.BOLD, Style.TOTAL_DECIMAL
+    if unweighed:
+        total_row[WEIGHT + 1] = ngettext(
+            "Weight not recorded for %(num)d line",
+            "Weight not recorded for %(num)d lines",
+            unweighed,
+        )
+    sheet.append(total_row, styles)
+    if hidden_values:
+        sheet.append([None, _("Values are not shown: your organisation may not see them all.")])
+        return
+    styles = [None] * (LAST_COLUMN + 1)
+    styles[1], styles[VALUE], styles[CURRENCY] = Style.BOLD, Style.TOTAL_MONEY, Style.BOLD
+    for currency, value in totals_by_currency(lines).items():
+        label = _("Total value in %(currency)s", currency=currency)
+        sheet.append(_row({1: label, VALUE: value, CURRENCY: currency}), styles)
+
+
+def _row(cells: dict[int, object]) -> list:
+    """A row of the line table with only the given columns filled."""
+    return [cells.get(index) for index in range(LAST_COLUMN + 1)]
+
+
+def _write_signatures(sheet: Sheet, shipment: Shipment) -> None:
+    """Sender, carrier and recipient side by side, with room to sign and stamp."""
+    parts = [
+        (_("Sender"), shipment.sender),
+        (_("Carrier"), shipment.carrier),
+        (_("Recipient"), shipment.recipient),
+    ]
+    rows = [
+        ([part for part, _organisation in parts], Style.BOLD),
+        ([organisation.name if organisation else "" for _part, organisation in parts], Style.WRAP),
+        ([_("Name and surname:")] * 3, Style.GENERAL),
+        ([_("Signature:")] * 3, Style.GENERAL),
+        ([_("Date:")] * 3, Style.GENERAL),
+        ([_("Stamp:")] * 3, Style.GENERAL),
+    ]
+    for (texts, style), height in zip(rows, SIGNATURE_ROW_HEIGHTS, strict=True):
+        values: list = [None] * (LAST_COLUMN + 1)
+        for text, (first, _last) in zip(texts, SIGNATURE_BLOCKS, strict=True):
+            values[first] = text
+        if height:
+            # Set before the row is written: a row already flushed to disk keeps its height.
+            sheet.row_height(sheet.row_count + 1, height)
+        row = sheet.append(values, style)
+        for first, last in SIGNATURE_BLOCKS:
+            sheet.merge(row, first, row, last)

@@ -1,0 +1,263 @@
+"""The packing list: what travels with the load, printed on A4, scoped to what the user may see."""
+
+from decimal import Decimal
+
+import openpyxl
+from sqlalchemy import select
+
+from aidtracker.auth.models import Role
+from aidtracker.auth.service import create_user
+from aidtracker.catalogue.models import CatalogueItem
+from aidtracker.extensions import db
+from aidtracker.parties.models import Organisation
+from aidtracker.reports.packing_list import packing_list_file_name, write_packing_list
+from aidtracker.shipments.models import Shipment, ShipmentLine
+from aidtracker.shipments.queries import shipment_by_reference
+from tests.reports.helpers import cents, user
+
+STAFF = "staff@lublin.example"
+GENERATOR = "LUB-KRR-2023-0002"
+MEDICAL = "LUB-KRR-2023-0001"
+STATEMENT = "Humanitarian aid, not for sale"
+PARTNER_PASSWORD = "partner password 1"
+
+
+def export(tmp_path, reference: str, email: str = STAFF):
+    path = tmp_path / f"packing-list-{reference}.xlsx"
+    member = user(email)
+    shipment = shipment_by_reference(member, reference)
+    write_packing_list(path, member, shipment)
+    return path
+
+
+def partner_of(organisation: str, email: str) -> None:
+    member_of = db.session.scalar(select(Organisation).filter_by(name=organisation))
+    create_user(email=email, password=PARTNER_PASSWORD, role=Role.PARTNER, organisation=member_of)
+    db.session.commit()
+
+
+def add_line(reference: str, item: str, quantity: str, unit_value: str, currency: str, donor: str):
+    shipment = db.session.scalar(select(Shipment).filter_by(reference=reference))
+    catalogue_item = db.session.scalar(select(CatalogueItem).filter_by(name_en=item))
+    shipment.lines.append(
+        ShipmentLine(
+            position=len(shipment.lines) + 1,
+            item=catalogue_item,
+            quantity=Decimal(quantity),
+            unit=catalogue_item.unit,
+            unit_value=Decimal(unit_value),
+            currency=currency,
+            donor=db.session.scalar(select(Organisation).filter_by(name=donor)),
+            funding="in_kind",
+            gross_weight_kg=Decimal("12.5"),
+        )
+    )
+    db.session.commit()
+
+
+def packing_sheet(path):
+    return openpyxl.load_workbook(path)["Packing list"]
+
+
+def header_values(sheet) -> dict[str, object]:
+    """The header block: bold labels in column A, their values in column C."""
+    values = {}
+    for row in sheet.iter_rows(min_row=4):
+        if row[0].value == "No.":
+            break
+        if row[0].value:
+            values[row[0].value] = row[2].value
+    return values
+
+
+def line_table(sheet) -> tuple[list, list[list], list[list]]:
+    """The column headings, the numbered lines, and the rows after them up to the signatures."""
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    start = next(index for index, row in enumerate(rows) if row[0] == "No.")
+    header = rows[start]
+    lines, after = [], []
+    for row in rows[start + 1 :]:
+        if row[0] == "Sender":
+            break
+        (lines if isinstance(row[0], int) else after).append(row)
+    return header, lines, after
+
+
+def value_totals(after: list[list], header: list) -> dict[str, Decimal]:
+    value, currency = header.index("Value"), header.index("Currency")
+    return {
+        row[currency]: cents(row[value])
+        for row in after
+        if row[1] and str(row[1]).startswith("Total value in")
+    }
+
+
+def test_the_file_is_named_after_the_shipment(demo):
+    with demo.app_context():
+        shipment = db.session.scalar(select(Shipment).filter_by(reference=GENERATOR))
+        assert packing_list_file_name(shipment) == "aidtracker-packing-list-LUB-KRR-2023-0002.xlsx"
+
+
+def test_the_header_names_parties_vehicle_papers_and_dates(demo, tmp_path):
+    with demo.app_context():
+        path = export(tmp_path, GENERATOR)
+    header = header_values(packing_sheet(path))
+    assert header["Reference"] == GENERATOR
+    assert header["Origin"] == "Lublin (PL)"
+    assert header["Destination"] == "Kryvyi Rih (UA)"
+    assert header["Sender"] == "City of Lublin, PL"
+    assert header["Recipient"] == "Kryvyi Rih City Council, UA"
+    assert header["Carrier"] == "Protection Civile, FR"
+    assert header["Transport mode"] == "Road"
+    assert header["Vehicle registration"] == "AB-123-CD"
+    assert header["Driver"] == "Julien Martin"
+    assert header["CMR number"] == "PC-2023-0042"
+    assert header["Customs declaration number"] == "23PL301020E0006377"
+    assert header["Border crossing"] == "Dorohusk–Yahodyn"
+    assert header["Humanitarian aid recognition code"] == "GD-2023-002015"
+    assert header["Planned departure"].date().isoformat() == "2023-03-30"
+    assert header["Dispatch date"].date().isoformat() == "2023-03-30"
+    properties = openpyxl.load_workbook(path).properties
+    assert GENERATOR in properties.title
+    assert "staff@lublin.example" in properties.creator
+
+
+def test_lines_are_numbered_with_hs_codes_weights_values_and_totals(demo, tmp_path):
+    with demo.app_context():
+        path = export(tmp_path, MEDICAL)
+    header, lines, after = line_table(packing_sheet(path))
+    assert header == [
+        "No.",
+        "Item",
+        "HS code",
+        "Category",
+        "Quantity",
+        "Unit",
+        "Lot",
+        "Expiry",
+        "Gross weight (kg)",
+        "Unit value",
+        "Value",
+        "Currency",
+        "Donor",
+        "Funding",
+    ]
+    assert [row[0] for row in lines] == [1, 2, 3]
+    assert [row[1] for row in lines] == [
+        "Vehicle first-aid kit",
+        "Elastic bandage",
+        "Paracetamol 500 mg ×20",
+    ]
+    assert [row[2] for row in lines] == ["300650", "300590", "300490"]
+    assert lines[2][6] == "PCM-2301-448"
+    assert lines[2][7].date().isoformat() == "2026-08-31"
+    assert [cents(row[10]) for row in lines] == [
+        Decimal("26000.00"),
+        Decimal("7200.00"),
+        Decimal("8280.00"),
+    ]
+    total = next(row for row in after if row[1] == "Total: 3 lines")
+    assert total[8] == 560  # kg: 320 + 180 + 60
+    assert value_totals(after, header) == {"PLN": Decimal("41480.00")}
+
+
+def test_amounts_in_different_currencies_are_totalled_apart(demo, tmp_path):
+    with demo.app_context():
+        add_line(MEDICAL, "Wool blanket", "10", "12.50", "EUR", "Protection Civile")
+        path = export(tmp_path, MEDICAL)
+    header, lines, after = line_table(packing_sheet(path))
+    assert lines[3][0] == 4
+    assert (cents(lines[3][10]), lines[3][11]) == (Decimal("125.00"), "EUR")
+    assert value_totals(after, header) == {"EUR": Decimal("125.00"), "PLN": Decimal("41480.00")}
+    total = next(row for row in after if row[1] == "Total: 4 lines")
+    assert Decimal(str(total[8])) == Decimal("572.5")
+
+
+def test_the_statement_is_prominent_and_heads_every_printed_page(demo, tmp_path):
+    with demo.app_context():
+        path = export(tmp_path, GENERATOR)
+    sheet = packing_sheet(path)
+    statement = next(
+        cell for row in sheet.iter_rows(max_row=5) for cell in row if cell.value == STATEMENT
+    )
+    assert statement.font.b
+    assert statement.font.sz >= 14
+    assert f"A{statement.row}:N{statement.row}" in {str(r) for r in sheet.merged_cells.ranges}
+    heading_row = next(row[0].row for row in sheet.iter_rows() if row[0].value == "No.")
+    repeated = sheet.cell(heading_row - 1, 1).value
+    assert repeated == f"{GENERATOR} · {STATEMENT}"
+    assert sheet.print_title_rows == f"${heading_row - 1}:${heading_row}"
+
+
+def test_it_prints_on_a4_landscape_fitted_to_the_width_with_the_reference_in_the_footer(
+    demo, tmp_path
+):
+    with demo.app_context():
+        path = export(tmp_path, GENERATOR)
+    sheet = packing_sheet(path)
+    assert int(sheet.page_setup.paperSize) == 9
+    assert sheet.page_setup.orientation == "landscape"
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage is True
+    assert int(sheet.page_setup.fitToWidth) == 1
+    assert int(sheet.page_setup.fitToHeight) == 0
+    assert sheet.oddFooter.left.text == GENERATOR
+
+
+def test_sender_carrier_and_recipient_have_room_to_sign_and_stamp(demo, tmp_path):
+    with demo.app_context():
+        path = export(tmp_path, GENERATOR)
+    sheet = packing_sheet(path)
+    parts = next(row for row in sheet.iter_rows() if row[5].value == "Carrier")
+    assert [parts[0].value, parts[10].value] == ["Sender", "Recipient"]
+    organisations = sheet[parts[0].row + 1]
+    assert organisations[5].value == "Protection Civile"
+    labels = {
+        sheet.cell(parts[0].row + offset, 1).value: parts[0].row + offset for offset in (2, 3, 4, 5)
+    }
+    assert set(labels) == {"Name and surname:", "Signature:", "Date:", "Stamp:"}
+    assert sheet.row_dimensions[labels["Signature:"]].height >= 30
+    assert sheet.row_dimensions[labels["Stamp:"]].height >= 50
+    assert sheet.cell(labels["Stamp:"], 11).value == "Stamp:"
+
+
+def test_a_carrier_only_partner_sees_quantities_and_weights_but_no_values(demo, tmp_path):
+    with demo.app_context():
+        partner_of("Lublin Municipal Fleet", "dispatch@fleet.example")
+        path = export(tmp_path, MEDICAL, "dispatch@fleet.example")
+    header, lines, after = line_table(packing_sheet(path))
+    assert [row[0] for row in lines] == [1, 2, 3]
+    assert [row[4] for row in lines] == [400, 3000, 1200]
+    assert [row[8] for row in lines] == [320, 180, 60]
+    for row in lines:
+        assert row[header.index("Unit value")] is None
+        assert row[header.index("Value")] is None
+        assert row[header.index("Currency")] is None
+    assert value_totals(after, header) == {}
+    assert any("Values are not shown" in str(row[1]) for row in after)
+
+
+def test_a_carrier_that_donated_the_load_sees_its_value(demo, tmp_path):
+    with demo.app_context():
+        partner_of("Protection Civile", "logistics@protection-civile.example")
+        path = export(tmp_path, GENERATOR, "logistics@protection-civile.example")
+    header, lines, after = line_table(packing_sheet(path))
+    assert [(row[1], cents(row[10]), row[11]) for row in lines] == [
+        ("Diesel generator 100 kVA", Decimal("25000.00"), "EUR")
+    ]
+    assert value_totals(after, header) == {"EUR": Decimal("25000.00")}
+
+
+def test_a_donor_only_partner_lists_only_its_own_lines(demo, tmp_path):
+    with demo.app_context():
+        add_line(MEDICAL, "Wool blanket", "50", "45.00", "PLN", "Example Textiles Sp. z o.o.")
+        partner_of("Example Textiles Sp. z o.o.", "csr@textiles.example")
+        path = export(tmp_path, MEDICAL, "csr@textiles.example")
+    header, lines, after = line_table(packing_sheet(path))
+    assert [(row[0], row[1], cents(row[10])) for row in lines] == [
+        (1, "Wool blanket", Decimal("2250.00"))
+    ]
+    assert any(row[1] == "Total: 1 line" for row in after)
+    assert value_totals(after, header) == {"PLN": Decimal("2250.00")}
+    texts = {cell for row in packing_sheet(path).iter_rows(values_only=True) for cell in row}
+    assert "Elastic bandage" not in texts
+    assert "Paracetamol 500 mg ×20" not in texts
