@@ -174,24 +174,36 @@ def scratch_database(workdir: Path):
         yield f"sqlite:///{workdir / 'bench.db'}"
 
 
-def fill(database: str, instance: str, lines: int, per_shipment: int) -> float:
+def fill(database: str, instance: str, lines: int, per_shipment: int) -> None:
+    """Generate shipments until the register of the period holds at least `lines` lines (drafts
+    and cancelled shipments are generated too, and are not in it)."""
     from flask_migrate import upgrade
 
+    from aidtracker.auth.models import Role, User
+    from aidtracker.extensions import db
     from aidtracker.generate import generate_data
+    from aidtracker.reports.scope import ReportParameters, count_lines
 
     app = app_for(database, instance)
     with app.app_context():
         upgrade()
-        started = time.perf_counter()
-        report = generate_data(
-            shipments=lines // per_shipment,
-            lines_per_shipment=per_shipment,
-            seed=1,
-            years=(PERIOD[0].year, PERIOD[1].year),
-        )
+        admin = None
+        in_register, seed, started = 0, 1, time.perf_counter()
+        while in_register < lines:
+            missing = lines - in_register
+            generate_data(
+                shipments=max(1, round(missing * 1.15 / per_shipment)),
+                lines_per_shipment=per_shipment,
+                seed=seed,
+                years=(PERIOD[0].year, PERIOD[1].year),
+            )
+            admin = admin or db.session.scalar(
+                db.select(User).filter_by(role=Role.ADMIN).order_by(User.id)
+            )
+            in_register = count_lines(admin, ReportParameters(*PERIOD, "PLN"))
+            seed += 1
         seconds = time.perf_counter() - started
-    print(f"Generated {report.shipments:,} shipments, {report.lines:,} lines in {seconds:.1f} s")
-    return seconds
+    print(f"Generated data: the register holds {in_register:,} lines ({seconds:.1f} s)")
 
 
 def main() -> None:

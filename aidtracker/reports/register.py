@@ -12,9 +12,10 @@ from flask_babel import gettext as _
 
 from aidtracker.auth.models import User
 from aidtracker.catalogue.models import Category, Unit
+from aidtracker.money.rates import round_cents
 from aidtracker.reports.parameters import open_workbook, period_description, write_parameters_sheet
 from aidtracker.reports.scope import ReportParameters, line_rows, valuation_needs
-from aidtracker.reports.valuation import Valuation, line_value
+from aidtracker.reports.valuation import Valuation
 from aidtracker.reports.xlsx import Column, Sheet, Style, quantity_style
 from aidtracker.shipments.models import (
     CustomsStatus,
@@ -163,8 +164,9 @@ def _write_lines(
     shipment_row: list | None = None
     batch = []
     for row in line_rows(user, parameters):
-        value = line_value(row.quantity, row.unit_value)
-        converted = convert(row.quantity * row.unit_value, row.currency, row.valued_on)
+        amount = row.quantity * row.unit_value
+        value = round_cents(amount)
+        converted = convert(amount, row.currency, row.valued_on)
         if shipment_row is None or shipment_row[0] != row.reference:
             if shipment_row is not None:
                 subtotals.append(shipment_row)

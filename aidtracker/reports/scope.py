@@ -98,9 +98,12 @@ def _joined(statement: Select) -> Select:
 
 def line_rows(user: User, parameters: ReportParameters) -> Iterator:
     """The report's lines with everything a register row shows, in dispatch order, streamed in
-    batches (a server-side cursor on PostgreSQL), so memory stays flat however many there are."""
-    yield from db.session.execute(
-        line_statement(user, parameters).execution_options(yield_per=STREAM_BATCH)
+    batches (a server-side cursor on PostgreSQL), so memory stays flat however many there are.
+    Plain rows, not ORM objects: it runs on the session's connection, without the ORM's
+    per-row bookkeeping."""
+    connection = db.session.connection()
+    yield from connection.execution_options(yield_per=STREAM_BATCH).execute(
+        line_statement(user, parameters)
     )
 
 

@@ -28,8 +28,11 @@ from xml.sax.saxutils import escape, quoteattr
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 MAX_CELL_TEXT = 32_767
 MAX_SHEET_NAME = 31
+RECENT_VALUES = 4096
+"""Per column, how many distinct texts and dates keep their XML ready."""
 EXCEL_EPOCH = date(1899, 12, 30).toordinal()
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NEEDS_CARE = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _KEEP_CR = {"\r": "&#13;"}  # a bare CR would be read back as a line feed
 _XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -116,11 +119,16 @@ def column_letter(index: int) -> str:
 
 
 def _text_cell(text: str, style: int) -> str:
-    text = _NOT_XML.sub("", text)[:MAX_CELL_TEXT]
-    if text[:1] in FORMULA_TRIGGERS:
-        style = Style.LITERAL_TEXT
+    if _NEEDS_CARE.search(text):
+        text = _NOT_XML.sub("", text)[:MAX_CELL_TEXT]
+        if text[:1] in FORMULA_TRIGGERS:
+            style = Style.LITERAL_TEXT
+        text = escape(text, _KEEP_CR)
+    else:
+        text = text[:MAX_CELL_TEXT]
+        if text[:1] in FORMULA_TRIGGERS:
+            style = Style.LITERAL_TEXT
     style_attribute = f' s="{style}"' if style else ""
-    text = escape(text, _KEEP_CR)
     return f'<c t="inlineStr"{style_attribute}><is><t xml:space="preserve">{text}</t></is></c>'
 
 
@@ -200,6 +208,7 @@ class Sheet:
         self.columns = list(columns)
         self._styles = [column.style for column in self.columns]
         self._widths = [0.0] * len(self.columns)
+        self._recent: list[dict] = [{} for _ in self.columns]
         self._page = page
         # Rows wait on disk (in memory while small) until the column widths are known.
         self._rows = tempfile.SpooledTemporaryFile(max_size=1 << 20)  # noqa: SIM115
@@ -244,17 +253,31 @@ class Sheet:
         return self.row_count
 
     def append_many(self, rows: Iterable[Sequence]) -> None:
-        """Write rows in the columns' own styles: the fast path for long data."""
+        """Write rows in the columns' own styles: the fast path for long data. Text and dates
+        repeat down a column (references, names, statuses), so each column remembers the XML
+        of the values it has seen lately."""
         styles = self._styles
         widths = self._widths
         buffer = self._buffer
+        recent = self._recent
         cell = _cell
         for values in rows:
             if len(widths) < len(values):
                 widths.extend([0.0] * (len(values) - len(widths)))
+                recent.extend({} for _ in range(len(values) - len(recent)))
             cells = []
             for index, value in enumerate(values):
-                xml, width = cell(value, styles[index] if index < len(styles) else 0)
+                kind = value.__class__
+                if kind is str or kind is date:
+                    seen = recent[index]
+                    known = seen.get(value)
+                    if known is None:
+                        if len(seen) >= RECENT_VALUES:
+                            seen.clear()
+                        known = seen[value] = cell(value, _at(styles, index))
+                    xml, width = known
+                else:
+                    xml, width = cell(value, _at(styles, index))
                 cells.append(xml)
                 if width > widths[index]:
                     widths[index] = width
