@@ -19,6 +19,7 @@ from aidtracker.i18n import init_i18n, select_locale, select_timezone
 from aidtracker.money.views import blueprint as rates_blueprint
 from aidtracker.parties.views import blueprints as parties_blueprints
 from aidtracker.paths import resource_dir
+from aidtracker.reports.views import blueprint as reports_blueprint
 from aidtracker.shipments.document_views import blueprint as documents_blueprint
 from aidtracker.shipments.status_views import blueprint as shipment_status_blueprint
 from aidtracker.shipments.views import blueprint as shipments_blueprint
@@ -65,6 +66,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.register_blueprint(documents_blueprint)
     app.register_blueprint(users_blueprint)
     app.register_blueprint(catalogue_blueprint)
+    app.register_blueprint(reports_blueprint)
     for blueprint in parties_blueprints:
         app.register_blueprint(blueprint)
     app.add_url_rule("/", endpoint="index", view_func=_home)

@@ -39,6 +39,9 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
         "BABEL_DEFAULT_TIMEZONE": env("TIMEZONE") or "Europe/Warsaw",
         "LANGUAGES": ("en", "pl", "uk"),
         "PAGE_SIZE": int(env("PAGE_SIZE") or 50),
+        # A report of at most this many lines is written while the user waits; a longer one is
+        # prepared in the background, with a progress page (aidtracker.reports.jobs).
+        "REPORT_INLINE_LINES": int(env("REPORT_INLINE_LINES") or 20_000),
         # Documents may be 10 MB; a request a little larger still gets a message next to the
         # field, and anything beyond is refused with 413 before it is read.
         "MAX_CONTENT_LENGTH": 11 * 1024 * 1024,

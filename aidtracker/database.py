@@ -98,13 +98,15 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
     """Make SQLite behave like PostgreSQL where it matters to us.
 
     Foreign keys are enforced, and ``lower()`` folds every alphabet (SQLite's own only knows
-    ASCII), so that searching "рис" finds "Рис 1 кг" on both databases.
+    ASCII), so that searching "рис" finds "Рис 1 кг" on both databases. Write-ahead logging
+    lets people keep saving while a long report reads the database.
     """
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 

@@ -8,6 +8,7 @@ from aidtracker.auth.models import SecurityEvent, User
 from aidtracker.catalogue.models import CatalogueItem
 from aidtracker.money.models import ExchangeRate
 from aidtracker.parties.models import City, Organisation, Partnership, PartnershipStep
+from aidtracker.reports.models import ReportExport
 from aidtracker.shipments.models import Document, Shipment, ShipmentLine, StatusEvent
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "Organisation",
     "Partnership",
     "PartnershipStep",
+    "ReportExport",
     "SecurityEvent",
     "Shipment",
     "ShipmentLine",
