@@ -8,7 +8,6 @@ only the small per donor × category × destination totals are held until the en
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from flask_babel import gettext as _
 
@@ -17,7 +16,14 @@ from aidtracker.catalogue.models import Category
 from aidtracker.reports.parameters import open_workbook, period_description, write_parameters_sheet
 from aidtracker.reports.register import enum_labels
 from aidtracker.reports.scope import ReportParameters, valuation_needs
-from aidtracker.reports.summary import SUBTOTAL_STYLES, Place, Tally, category_key, valued_lines
+from aidtracker.reports.summary import (
+    SUBTOTAL_STYLES,
+    GrandTotals,
+    Place,
+    Tally,
+    category_key,
+    valued_lines,
+)
 from aidtracker.reports.valuation import Valuation, line_value
 from aidtracker.reports.xlsx import Column, Sheet, Style, quantity_style
 
@@ -63,23 +69,10 @@ class DonorGroup:
 
 
 @dataclass
-class DonorStatementTotals:
+class DonorStatementTotals(GrandTotals):
     """What the statement found: the whole period, and per donor (by name, "No donor" last)."""
 
-    total: Tally = field(default_factory=Tally)
     by_donor: dict[str, Tally] = field(default_factory=dict)
-
-    @property
-    def lines(self) -> int:
-        return self.total.lines
-
-    @property
-    def shipments(self) -> int:
-        return self.total.shipments
-
-    @property
-    def value(self) -> Decimal:
-        return self.total.value
 
 
 def write_donor_statement(

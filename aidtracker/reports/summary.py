@@ -92,12 +92,11 @@ def period_summary_title() -> str:
 
 
 @dataclass
-class SummaryTotals:
-    """What the summary found: the whole period, each month, and each category × destination."""
+class GrandTotals:
+    """A report's overall tally; `lines`, `shipments` and `value` are what the page and the
+    command line print."""
 
     total: Tally = field(default_factory=Tally)
-    by_month: dict[date, Tally] = field(default_factory=dict)
-    matrix: dict[tuple[Category, Place], Tally] = field(default_factory=dict)
 
     @property
     def lines(self) -> int:
@@ -110,6 +109,14 @@ class SummaryTotals:
     @property
     def value(self) -> Decimal:
         return self.total.value
+
+
+@dataclass
+class SummaryTotals(GrandTotals):
+    """What the summary found: the whole period, each month, and each category × destination."""
+
+    by_month: dict[date, Tally] = field(default_factory=dict)
+    matrix: dict[tuple[Category, Place], Tally] = field(default_factory=dict)
 
 
 def write_period_summary(
