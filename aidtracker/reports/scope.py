@@ -101,9 +101,8 @@ def line_rows(user: User, parameters: ReportParameters) -> Iterator:
     batches (a server-side cursor on PostgreSQL), so memory stays flat however many there are.
     Plain rows, not ORM objects: it runs on the session's connection, without the ORM's
     per-row bookkeeping."""
-    connection = db.session.connection()
-    yield from connection.execution_options(yield_per=STREAM_BATCH).execute(
-        line_statement(user, parameters)
+    yield from db.session.connection().execute(
+        line_statement(user, parameters), execution_options={"yield_per": STREAM_BATCH}
     )
 
 
