@@ -16,6 +16,8 @@ from aidtracker.errors import blueprint as errors_blueprint
 from aidtracker.extensions import babel, csrf, db, login_manager, migrate
 from aidtracker.health import blueprint as health_blueprint
 from aidtracker.i18n import init_i18n, select_locale, select_timezone
+from aidtracker.imports.line_views import blueprint as line_imports_blueprint
+from aidtracker.imports.reference_views import blueprint as reference_imports_blueprint
 from aidtracker.money.views import blueprint as rates_blueprint
 from aidtracker.parties.views import blueprints as parties_blueprints
 from aidtracker.paths import resource_dir
@@ -69,6 +71,8 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.register_blueprint(reports_blueprint)
     for blueprint in parties_blueprints:
         app.register_blueprint(blueprint)
+    app.register_blueprint(line_imports_blueprint)
+    app.register_blueprint(reference_imports_blueprint)
     app.add_url_rule("/", endpoint="index", view_func=_home)
 
     cli.register_commands(app)

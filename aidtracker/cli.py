@@ -18,12 +18,21 @@ from aidtracker.parties.models import Organisation
 
 def register_commands(app: Flask) -> None:
     from aidtracker.generate import generate_data_command
+    from aidtracker.imports.cli import import_group
+    from aidtracker.imports.reference_cli import (
+        catalogue_import_command,
+        organisations_import_command,
+    )
     from aidtracker.reports.cli import export_group
+
+    import_group.add_command(catalogue_import_command)
+    import_group.add_command(organisations_import_command)
 
     app.cli.add_command(load_demo_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(generate_data_command)
     app.cli.add_command(export_group)
+    app.cli.add_command(import_group)
 
 
 @click.command("load-demo")

@@ -10,10 +10,10 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 from flask_babel import force_locale
-from sqlalchemy import select
 
-from aidtracker.auth.models import Role, User
-from aidtracker.auth.permissions import Permission, has_permission
+from aidtracker.acting_user import acting_user
+from aidtracker.auth.models import User
+from aidtracker.auth.permissions import Permission
 from aidtracker.extensions import db
 from aidtracker.imports.lines import LinesRefused, import_lines_from_path
 from aidtracker.imports.reader import ImportFileError, Problem
@@ -27,31 +27,16 @@ def import_group() -> None:
 
 
 def importing_user(email: str | None, permission: Permission) -> User:
-    """The user the import is made as: `email`, else the first active administrator; refused
-    when unknown, deactivated or not allowed `permission`."""
-    if email:
-        user = db.session.scalar(select(User).filter_by(email=User.normalise_email(email)))
-        if user is None:
-            raise click.ClickException(f"no user has the e-mail address '{email}'")
-    else:
-        user = db.session.scalar(
-            select(User)
-            .where(User.role == Role.ADMIN, User.active.is_(True))
-            .order_by(User.id)
-            .limit(1)
-        )
-        if user is None:
-            raise click.ClickException("there is no active administrator; name a user with --user")
-    if not user.active:
-        raise click.ClickException(f"the account {user.email} is deactivated")
-    if not has_permission(user, permission):
-        raise click.ClickException(f"{user.email} ({user.role.value}) may not make this import")
-    return user
+    """The user the import is made as."""
+    return acting_user(email, permission, refusal="make this import")
 
 
 def problem_line(problem: Problem) -> str:
     """One problem as spreadsheet users point at a cell: ``Lines!7, Quantity: message``."""
-    return f"{problem.sheet}!{problem.row}, {problem.column}: {problem.message}"
+    place = f"{problem.sheet}!{problem.row}" if problem.sheet else f"Row {problem.row}"
+    if problem.column:
+        return f"{place}, {problem.column}: {problem.message}"
+    return f"{place}: {problem.message}"
 
 
 def refused(file: Path, problems: list[Problem]) -> click.ClickException:

@@ -17,8 +17,9 @@ from flask.cli import with_appcontext
 from flask_babel import force_locale
 from sqlalchemy import or_, select
 
-from aidtracker.auth.models import Role, User
-from aidtracker.auth.permissions import Permission, has_permission
+from aidtracker.acting_user import acting_user
+from aidtracker.auth.models import User
+from aidtracker.auth.permissions import Permission
 from aidtracker.catalogue.models import Category
 from aidtracker.extensions import db
 from aidtracker.money.currencies import known_currencies
@@ -53,26 +54,8 @@ def export_group() -> None:
 
 
 def exporting_user(email: str | None, permission: Permission) -> User:
-    """The user whose scope, language and name the file carries: `email`, else the first active
-    administrator; refused when unknown, deactivated or not allowed this export."""
-    if email:
-        user = db.session.scalar(select(User).filter_by(email=User.normalise_email(email)))
-        if user is None:
-            raise click.ClickException(f"no user has the e-mail address '{email}'")
-    else:
-        user = db.session.scalar(
-            select(User)
-            .where(User.role == Role.ADMIN, User.active.is_(True))
-            .order_by(User.id)
-            .limit(1)
-        )
-        if user is None:
-            raise click.ClickException("there is no active administrator; name a user with --user")
-    if not user.active:
-        raise click.ClickException(f"the account {user.email} is deactivated")
-    if not has_permission(user, permission):
-        raise click.ClickException(f"{user.email} ({user.role.value}) may not make this export")
-    return user
+    """The user whose scope, language and name the file carries."""
+    return acting_user(email, permission, refusal="make this export")
 
 
 def organisation_named(name: str) -> Organisation:
