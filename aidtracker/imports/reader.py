@@ -234,6 +234,22 @@ def read_table(source: BinaryIO | Path | str | bytes, fields: list[Field]) -> Ta
 # --- the file ----------------------------------------------------------------------------------
 
 
+def read_limited(data: bytes | BinaryIO) -> bytes:
+    """The bytes of an upload or stream, reading at most one byte over MAX_BYTES, so that a
+    huge upload is never held whole."""
+    if isinstance(data, bytes | bytearray | memoryview):
+        return bytes(data)
+    stream = getattr(data, "stream", data)
+    chunks, size = [], 0
+    while size <= MAX_BYTES:
+        chunk = stream.read(min(_CHUNK, MAX_BYTES + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
 def _read_source(source) -> bytes:
     if isinstance(source, bytes | bytearray | memoryview):
         content = bytes(source)
@@ -248,15 +264,7 @@ def _read_source(source) -> bytes:
                 _("The uploaded file is no longer there: upload it again.")
             ) from None
     else:
-        stream = getattr(source, "stream", source)
-        chunks, size = [], 0
-        while size <= MAX_BYTES:
-            chunk = stream.read(min(_CHUNK, MAX_BYTES + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        content = b"".join(chunks)
+        content = read_limited(source)
     if not content:
         raise ImportFileError(_("The file is empty."))
     if len(content) > MAX_BYTES:

@@ -24,13 +24,12 @@ from typing import BinaryIO
 from flask import current_app
 from flask_babel import gettext as _
 
-from aidtracker.imports.reader import MAX_BYTES, ImportFileError
+from aidtracker.imports.reader import MAX_BYTES, ImportFileError, read_limited
 
 MAX_AGE_SECONDS = 24 * 60 * 60
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
 _KIND = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _STORED = re.compile(r"\d+-[A-Za-z0-9_-]{32}\.xlsx")
-_CHUNK = 1024 * 1024
 
 
 def imports_folder() -> Path:
@@ -46,7 +45,7 @@ def store_upload(data: bytes | BinaryIO, *, user_id: int, kind: str) -> str:
     """
     if not _KIND.fullmatch(kind):
         raise ValueError(f"not an import kind: {kind!r}")
-    content = _read_limited(data)
+    content = read_limited(data)
     if not content:
         raise ImportFileError(_("The file is empty."))
     if len(content) > MAX_BYTES:
@@ -119,17 +118,3 @@ def _user(user_id: int) -> int:
     if isinstance(user_id, bool) or not isinstance(user_id, int) or user_id < 0:
         raise ValueError(f"not a user id: {user_id!r}")
     return user_id
-
-
-def _read_limited(data: bytes | BinaryIO) -> bytes:
-    if isinstance(data, bytes | bytearray | memoryview):
-        return bytes(data)
-    stream = getattr(data, "stream", data)
-    chunks, size = [], 0
-    while size <= MAX_BYTES:
-        chunk = stream.read(min(_CHUNK, MAX_BYTES + 1 - size))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size += len(chunk)
-    return b"".join(chunks)
