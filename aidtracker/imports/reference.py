@@ -626,13 +626,7 @@ def add_catalogue_items(source: Source) -> list[CatalogueItem]:
     Raises RowsRefused (nothing written) when any row is wrong, ImportFileError when the file
     cannot be read.
     """
-    new, problems = check_catalogue(source)
-    if problems:
-        raise RowsRefused(problems)
-    items = [CatalogueItem(**vars(item.details)) for item in new]
-    db.session.add_all(items)
-    _commit(lambda: check_catalogue(source))
-    return items
+    return _add_checked(source, check_catalogue, CatalogueItem)
 
 
 # -- organisations -----------------------------------------------------------------------------
@@ -816,16 +810,21 @@ def add_organisations(source: Source) -> list[Organisation]:
     Raises RowsRefused (nothing written) when any row is wrong, ImportFileError when the file
     cannot be read.
     """
-    new, problems = check_organisations(source)
-    if problems:
-        raise RowsRefused(problems)
-    organisations = [Organisation(**vars(organisation.details)) for organisation in new]
-    db.session.add_all(organisations)
-    _commit(lambda: check_organisations(source))
-    return organisations
+    return _add_checked(source, check_organisations, Organisation)
 
 
 # -- what both share ---------------------------------------------------------------------------
+
+
+def _add_checked(source: Source, check, model) -> list:
+    """Check the rows, then add one `model` per row in one transaction, re-checked at commit."""
+    new, problems = check(source)
+    if problems:
+        raise RowsRefused(problems)
+    records = [model(**vars(entry.details)) for entry in new]
+    db.session.add_all(records)
+    _commit(lambda: check(source))
+    return records
 
 
 class RowsRefused(Exception):
