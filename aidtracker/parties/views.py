@@ -3,8 +3,10 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from aidtracker.auth.permissions import Permission, requires
+from aidtracker.dashboard.queries import aid_sent
 from aidtracker.extensions import db
 from aidtracker.formviews import submitted
 from aidtracker.parties import service
@@ -159,7 +161,8 @@ def list_partnerships():
     result = service.partnership_page(
         text=filters.q.data, page=_page_number(), per_page=current_app.config["PAGE_SIZE"]
     )
-    return render_template("parties/partnership_list.html", result=result, filters=filters)
+    aid = aid_sent(current_user, [(p.city_id, p.partner_city_id) for p in result.items])
+    return render_template("parties/partnership_list.html", result=result, filters=filters, aid=aid)
 
 
 @partnerships.route("/new", methods=["GET", "POST"])

@@ -288,6 +288,8 @@ class ShipmentFilterForm(Form):
     category = SelectField(_l("Category"), default="")
     departure_from = DateField(_l("Departure from"), validators=[Optional()])
     departure_to = DateField(_l("Departure to"), validators=[Optional()])
+    changed_from = DateField(_l("Last change from"), validators=[Optional()])
+    changed_to = DateField(_l("Last change to"), validators=[Optional()])
     sort = SelectField(_l("Sort"), default="newest")
 
     def __init__(self, formdata):
@@ -317,6 +319,8 @@ class ShipmentFilterForm(Form):
             category=valid(self.category),
             departure_from=valid(self.departure_from, None),
             departure_to=valid(self.departure_to, None),
+            changed_from=valid(self.changed_from, None),
+            changed_to=valid(self.changed_to, None),
             sort=valid(self.sort, "newest") or "newest",
         )
 

@@ -1,10 +1,11 @@
 """Reading shipments for pages: one query per page, whatever the number of rows on it."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import exists, func, or_, select
+from flask_babel import to_utc
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from aidtracker.auth.models import User
@@ -28,12 +29,50 @@ class ShipmentFilters:
     category: str = ""
     departure_from: date | None = None
     departure_to: date | None = None
+    changed_from: date | None = None
+    changed_to: date | None = None
+    """The day (local) of the latest status or customs change: how long it has stood still."""
     sort: str = "newest"
 
 
 def _departure():
     """The day a shipment left, or the day it is planned to leave."""
     return func.coalesce(Shipment.dispatch_date, Shipment.planned_departure)
+
+
+def _some_event():
+    """One event of the shipment, or NULL when its status never changed (a scalar subquery, so
+    the database looks it up in the index per shipment instead of reading every event)."""
+    return (
+        select(StatusEvent.id)
+        .where(StatusEvent.shipment_id == Shipment.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _changed_since(moment: datetime):
+    """The latest change of status or customs status (the creation, if none) is at `moment` or
+    later: some event since then, found through the index on event times."""
+    recent = select(StatusEvent.shipment_id).where(StatusEvent.occurred_at >= moment)
+    return or_(
+        Shipment.id.in_(recent),
+        and_(Shipment.created_at >= moment, _some_event().is_(None)),
+    )
+
+
+def _unchanged_since(moment: datetime):
+    """The latest change (the creation, if none) is before `moment`: no event since then."""
+    since = exists().where(
+        StatusEvent.shipment_id == Shipment.id, StatusEvent.occurred_at >= moment
+    )
+    return and_(~since, or_(Shipment.created_at < moment, _some_event().is_not(None)))
+
+
+def _start_of_local_day(day: date) -> datetime:
+    """Midnight of `day` where users live, in UTC; far-fetched days are clamped, not refused."""
+    day = min(max(day, date(1900, 1, 1)), date(9999, 12, 30))
+    return to_utc(datetime.combine(day, time.min)).replace(tzinfo=UTC)
 
 
 SORT_ORDERS = {
@@ -88,7 +127,17 @@ def _filter_conditions(user: User, filters: ShipmentFilters) -> list:
         conditions.append(_departure() >= filters.departure_from)
     if filters.departure_to:
         conditions.append(_departure() <= filters.departure_to)
+    if filters.changed_from:
+        conditions.append(_changed_since(_start_of_local_day(filters.changed_from)))
+    if filters.changed_to:
+        day_after = min(filters.changed_to, date(9999, 12, 30)) + timedelta(days=1)
+        conditions.append(_unchanged_since(_start_of_local_day(day_after)))
     return conditions
+
+
+def count_statement(user: User, filters: ShipmentFilters) -> Select:
+    """How many shipments the list shows for `filters`: dashboards count with the list's rules."""
+    return select(func.count(Shipment.id)).where(*_filter_conditions(user, filters))
 
 
 def shipment_page(

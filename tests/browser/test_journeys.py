@@ -20,6 +20,7 @@ def test_staff_logs_in_finds_the_generator_shipment_and_logs_out(live_server: st
     expect_login_page(page)
 
     log_in(page, live_server, "staff@lublin.example")
+    page.get_by_role("link", name="All shipments").click()
 
     expect(page.get_by_role("heading", name="Shipments", exact=True)).to_be_visible()
     shipments = page.get_by_role("table", name="Shipments, newest first")
