@@ -5,6 +5,8 @@ import os
 from flask import Flask, redirect, url_for
 
 from aidtracker import cli, models  # noqa: F401  (models: complete metadata for Alembic)
+from aidtracker.api.account_views import blueprint as api_tokens_blueprint
+from aidtracker.api.views import blueprint as api_blueprint
 from aidtracker.auth.access import init_access
 from aidtracker.auth.permissions import Permission, requires
 from aidtracker.auth.sessions import init_sessions
@@ -12,6 +14,7 @@ from aidtracker.auth.throttling import init_throttling
 from aidtracker.auth.views import blueprint as auth_blueprint
 from aidtracker.catalogue.views import blueprint as catalogue_blueprint
 from aidtracker.config import settings_from_environment
+from aidtracker.dashboard.views import blueprint as dashboard_blueprint
 from aidtracker.errors import blueprint as errors_blueprint
 from aidtracker.extensions import babel, csrf, db, login_manager, migrate
 from aidtracker.health import blueprint as health_blueprint
@@ -19,12 +22,14 @@ from aidtracker.i18n import init_i18n, select_locale, select_timezone
 from aidtracker.imports.line_views import blueprint as line_imports_blueprint
 from aidtracker.imports.reference_views import blueprint as reference_imports_blueprint
 from aidtracker.money.views import blueprint as rates_blueprint
+from aidtracker.notifications.views import blueprint as notifications_blueprint
 from aidtracker.parties.views import blueprints as parties_blueprints
 from aidtracker.paths import resource_dir
 from aidtracker.reports.views import blueprint as reports_blueprint
 from aidtracker.shipments.document_views import blueprint as documents_blueprint
 from aidtracker.shipments.status_views import blueprint as shipment_status_blueprint
 from aidtracker.shipments.views import blueprint as shipments_blueprint
+from aidtracker.tracking.views import blueprint as tracking_blueprint
 from aidtracker.users.views import blueprint as users_blueprint
 
 
@@ -71,8 +76,13 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.register_blueprint(reports_blueprint)
     for blueprint in parties_blueprints:
         app.register_blueprint(blueprint)
+    app.register_blueprint(dashboard_blueprint)
     app.register_blueprint(line_imports_blueprint)
     app.register_blueprint(reference_imports_blueprint)
+    app.register_blueprint(api_blueprint)
+    app.register_blueprint(api_tokens_blueprint)
+    app.register_blueprint(notifications_blueprint)
+    app.register_blueprint(tracking_blueprint)
     app.add_url_rule("/", endpoint="index", view_func=_home)
 
     cli.register_commands(app)
@@ -81,5 +91,5 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
 @requires(Permission.OWN_ACCOUNT)
 def _home():
-    """The first page after login."""
-    return redirect(url_for("shipments.list_shipments"))
+    """The first page after login: the dashboard of the user's role."""
+    return redirect(url_for("dashboard.show_dashboard"))

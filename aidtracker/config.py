@@ -48,6 +48,14 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
         # Flask-Limiter: failed-login counters, shared by app servers when this names a Redis.
         "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URL") or "memory://",
         "RATELIMIT_ENABLED": True,  # explicit: Flask-Limiter otherwise inherits the last app's
+        # Notifications: smtp://user:password@host:25, smtps://host or smtp+starttls://host:587;
+        # without it messages are only kept in the outbox (aidtracker.notifications).
+        "SMTP_URL": env("SMTP_URL"),
+        "MAIL_FROM": env("MAIL_FROM") or "AidTracker <noreply@localhost>",
+        # The site's address for links that leave the site (e-mails, packing lists, QR codes).
+        "PUBLIC_URL": env("PUBLIC_URL"),
+        # Requests per token (or per address without one) to the JSON API.
+        "API_RATE_LIMIT": env("API_RATE_LIMIT") or "120/minute",
     }
 
 

@@ -4,6 +4,8 @@ from flask import Blueprint, render_template
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
+from aidtracker.api.errors import http_error_response, internal_error_response, is_api_request
+
 blueprint = Blueprint("errors", __name__)
 
 MESSAGES = {
@@ -22,6 +24,8 @@ MESSAGES = {
 
 @blueprint.app_errorhandler(HTTPException)
 def http_error(error: HTTPException):
+    if is_api_request():
+        return http_error_response(error)
     code = error.code or 500
     title, message = MESSAGES.get(code, (error.name, error.description))
     return render_template("errors/error.html", code=code, title=title, message=message), code
@@ -32,5 +36,7 @@ def internal_error(error):
     from aidtracker.extensions import db
 
     db.session.rollback()
+    if is_api_request():
+        return internal_error_response()
     title, message = MESSAGES[500]
     return render_template("errors/error.html", code=500, title=title, message=message), 500

@@ -4,19 +4,23 @@ Alembic's autogenerate and ``create_all`` see only the tables whose classes were
 factory imports this module so that the metadata is always complete.
 """
 
+from aidtracker.api.models import ApiToken
 from aidtracker.auth.models import SecurityEvent, User
 from aidtracker.catalogue.models import CatalogueItem
 from aidtracker.money.models import ExchangeRate
+from aidtracker.notifications.models import OutboxMessage
 from aidtracker.parties.models import City, Organisation, Partnership, PartnershipStep
 from aidtracker.reports.models import ReportExport
 from aidtracker.shipments.models import Document, Shipment, ShipmentLine, StatusEvent
 
 __all__ = [
+    "ApiToken",
     "CatalogueItem",
     "City",
     "Document",
     "ExchangeRate",
     "Organisation",
+    "OutboxMessage",
     "Partnership",
     "PartnershipStep",
     "ReportExport",

@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from aidtracker.api.tokens import authenticate_bearer
 from aidtracker.auth.permissions import Permission, has_permission, visible_shipments_clause
 from aidtracker.extensions import db, login_manager
 from aidtracker.shipments.models import Shipment
@@ -64,7 +65,9 @@ def init_access(app: Flask) -> None:
         rule = view_rule(app, request.endpoint)
         if rule == "public":
             return None
-        if not current_user.is_authenticated:
+        if request.blueprint == "api":
+            authenticate_bearer()  # the API's user comes from its token, never from a cookie
+        elif not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         if rule is None:
             current_app.logger.error("view %s declares no permission", request.endpoint)

@@ -43,6 +43,8 @@ class Permission(StrEnum):
     """The packing list of one shipment the user may see."""
     MANAGE_USERS = "manage_users"
     """Create users, change roles, deactivate, reset passwords, read the security log."""
+    READ_OUTBOX = "read_outbox"
+    """Read the e-mail notifications the application wrote, sent or not (administrators)."""
 
 
 _EVERYONE = {Permission.OWN_ACCOUNT, Permission.VIEW_SHIPMENTS, Permission.EXPORT_PACKING_LIST}

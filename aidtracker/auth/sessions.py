@@ -20,6 +20,7 @@ from aidtracker.auth.service import session_has_ended
 OPENED_BY = "opened_by_event"
 """Session key: the id of the security event from which the session is valid."""
 USER_ID = "_user_id"  # where Flask-Login keeps the logged-in user's id
+API_PATH = "/api/"
 
 
 def mark_session(event: SecurityEvent) -> None:
@@ -48,6 +49,9 @@ class AidTrackerSessionInterface(SecureCookieSessionInterface):
         return forced or (has_request_context() and request.is_secure)
 
     def open_session(self, app: Flask, request):
+        if request.path.startswith(API_PATH):
+            # The API authenticates by token: a cookie neither opens it nor is set by it.
+            return self.make_null_session(app)
         data = super().open_session(app, request)
         if data is not None and not session_is_current(data):
             data.clear()  # marks it modified: the response deletes the cookie

@@ -4,7 +4,8 @@ border sees. It prints on A4 landscape with the column headings on every page.
 A partner gets the packing list of the shipments it may see, scoped by ``ShipmentAccess``: a
 donor-only partner lists its own lines, and a line whose value the user may not see (a mere carrier)
 has empty value cells. Values stay in each line's own currency; amounts in different currencies are
-totalled apart, never mixed.
+totalled apart, never mixed. The header ends with the shipment's public tracking link, and its QR
+code sits in the top right corner, so that anybody holding the paper can follow the load.
 """
 
 from decimal import Decimal
@@ -16,9 +17,10 @@ from aidtracker.auth.models import User
 from aidtracker.auth.permissions import ShipmentAccess
 from aidtracker.parties.models import City, Organisation
 from aidtracker.reports.parameters import generated_at, open_workbook, user_label
-from aidtracker.reports.xlsx import Column, PageSetup, Sheet, Style, quantity_style
+from aidtracker.reports.xlsx import Column, PageSetup, Sheet, Style, column_letter, quantity_style
 from aidtracker.shipments.models import Shipment, ShipmentLine
 from aidtracker.shipments.queries import totals_by_currency
+from aidtracker.tracking.service import qr_png, tracking_url
 
 LAST_COLUMN = 13
 QUANTITY, WEIGHT, VALUE, CURRENCY = 4, 8, 10, 11
@@ -29,6 +31,10 @@ SIGNATURE_BLOCKS = ((0, 4), (5, 9), (10, LAST_COLUMN))
 """Sender, carrier and recipient sign side by side, each in its own span of columns."""
 SIGNATURE_ROW_HEIGHTS = (None, None, 24, 40, 24, 60)
 """Points: the part, the organisation, then room to write a name, sign, date and stamp."""
+QR_CELL = f"{column_letter(LAST_COLUMN)}1"
+"""The tracking link's QR code sits in the top right corner, beside the left-aligned title."""
+QR_SCALE = 3
+"""Pixels per QR module: about 3 cm across on paper, easy for a phone at the border."""
 
 
 def packing_list_file_name(shipment: Shipment) -> str:
@@ -98,6 +104,7 @@ def header_fields(shipment: Shipment) -> list[tuple[str, object]]:
         (_("Humanitarian aid recognition code"), shipment.aid_recognition_code),
         (_("Planned departure"), shipment.planned_departure),
         (_("Dispatch date"), shipment.dispatch_date),
+        (_("Tracking link"), tracking_url(shipment)),
     ]
 
 
@@ -131,6 +138,7 @@ def write_packing_list(target, user: User, shipment: Shipment) -> None:
         )
         _across(sheet, title, Style.TITLE)
         _across(sheet, statement(), Style.TITLE)
+        _add_tracking_qr(sheet, shipment)
         sheet.blank()
         for label, value in fields:
             row = sheet.append([label, None, value], [Style.BOLD])
@@ -152,6 +160,17 @@ def write_packing_list(target, user: User, shipment: Shipment) -> None:
                 )
             ]
         )
+
+
+def _add_tracking_qr(sheet: Sheet, shipment: Shipment) -> None:
+    """The QR code of the tracking link, when the shipment has one and its full address is known
+    (a link without the site's address would lead a phone nowhere)."""
+    url = tracking_url(shipment)
+    if url is None or not url.startswith(("https://", "http://")):
+        return
+    png = qr_png(url, scale=QR_SCALE)
+    size = int.from_bytes(png[16:20], "big")  # the PNG header's width; QR codes are square
+    sheet.add_image(png, QR_CELL, size, size, _("QR code of the tracking link"))
 
 
 def _across(sheet: Sheet, text: str, style: Style) -> int:

@@ -5,7 +5,8 @@ writer can write the same cells from a list (``bench/export_bench.py`` measures 
 pyexcelerate and openpyxl). A general writer builds an object per cell or a table per row; this one
 turns each row into SpreadsheetML text in one pass, which is several times faster. It writes the
 small part of the format that bookkeeping reports need (typed cells, a fixed set of styles, column
-widths, frozen panes, autofilter, merged cells, A4 page setup, print titles, document properties);
+widths, frozen panes, autofilter, merged cells, A4 page setup, print titles, document properties,
+PNG pictures anchored to a cell);
 openpyxl reads everything back in the tests.
 
 How user text becomes a cell is decided here and only here: every string is a typed text cell,
@@ -38,6 +39,14 @@ _KEEP_CR = {"\r": "&#13;"}  # a bare CR would be read back as a line feed
 _XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_DRAWING_NS = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
+_DRAWINGML_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
+_PACKAGE_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_DRAWING_TYPE = "application/vnd.openxmlformats-officedocument.drawing+xml"
+_EMU_PER_PIXEL = 9525
+"""DrawingML measures in English Metric Units: 914,400 per inch, 96 pixels per inch."""
+_CELL_REFERENCE = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 class Style(IntEnum):
@@ -118,6 +127,18 @@ def column_letter(index: int) -> str:
     return letters
 
 
+def cell_position(reference: str) -> tuple[int, int]:
+    """The 0-based (column, row) of a cell reference such as "H2" → (7, 1)."""
+    match = _CELL_REFERENCE.fullmatch(reference.strip().upper())
+    if match is None:
+        raise ValueError(f"not a cell reference: {reference!r}")
+    letters, digits = match.groups()
+    column = 0
+    for letter in letters:
+        column = column * 26 + ord(letter) - 64
+    return column - 1, int(digits) - 1
+
+
 def _text_cell(text: str, style: int) -> str:
     if _NEEDS_CARE.search(text):
         text = _NOT_XML.sub("", text)[:MAX_CELL_TEXT]
@@ -185,6 +206,18 @@ class PageSetup:
 
 
 @dataclass
+class _Picture:
+    """A PNG placed on a sheet: its media file, top-left cell (0-based) and size in pixels."""
+
+    media_path: str
+    column: int
+    row: int
+    width_px: int
+    height_px: int
+    description: str
+
+
+@dataclass
 class _SheetEntry:
     name: str
     path: str
@@ -218,6 +251,7 @@ class Sheet:
         self._filter: tuple[int, int] | None = None
         self._merged: list[str] = []
         self._row_heights: dict[int, float] = {}
+        self._pictures: list[_Picture] = []
         self._closed = False
 
     @property
@@ -316,6 +350,68 @@ class Sheet:
             raise ValueError(f"row {row} is written already")
         self._row_heights[row] = points
 
+    def add_image(
+        self, png: bytes, cell: str, width_px: int, height_px: int, description: str = ""
+    ) -> None:
+        """Place a PNG picture with its top-left corner on `cell` (e.g. "H2"), shown at
+        `width_px` × `height_px` whatever the row heights and column widths; `description` is
+        its alternative text."""
+        if not png.startswith(_PNG_SIGNATURE):
+            raise ValueError("only PNG pictures are supported")
+        if width_px <= 0 or height_px <= 0:
+            raise ValueError("a picture needs a positive width and height")
+        column, row = cell_position(cell)
+        media_path = self._workbook._add_media(png)
+        self._pictures.append(_Picture(media_path, column, row, width_px, height_px, description))
+
+    def _drawing(self) -> str:
+        """The drawing part that anchors this sheet's pictures, each to its top-left cell."""
+        anchors = []
+        for number, picture in enumerate(self._pictures, 1):
+            width = picture.width_px * _EMU_PER_PIXEL
+            height = picture.height_px * _EMU_PER_PIXEL
+            anchors.append(
+                "<xdr:oneCellAnchor>"
+                f"<xdr:from><xdr:col>{picture.column}</xdr:col><xdr:colOff>0</xdr:colOff>"
+                f"<xdr:row>{picture.row}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from>"
+                f'<xdr:ext cx="{width}" cy="{height}"/>'
+                "<xdr:pic><xdr:nvPicPr>"
+                f'<xdr:cNvPr id="{number + 1}" name="Picture {number}"'
+                f" descr={quoteattr(clean_text(picture.description))}/>"
+                '<xdr:cNvPicPr><a:picLocks noChangeAspect="1"/></xdr:cNvPicPr></xdr:nvPicPr>'
+                f'<xdr:blipFill><a:blip r:embed="rId{number}"/><a:stretch><a:fillRect/>'
+                "</a:stretch></xdr:blipFill>"
+                f'<xdr:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{width}" cy="{height}"/>'
+                '</a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></xdr:spPr>'
+                "</xdr:pic><xdr:clientData/></xdr:oneCellAnchor>"
+            )
+        return (
+            f'{_XML_HEAD}<xdr:wsDr xmlns:xdr="{_DRAWING_NS}" xmlns:a="{_DRAWINGML_NS}" '
+            f'xmlns:r="{_REL_NS}">{"".join(anchors)}</xdr:wsDr>'
+        )
+
+    def _write_drawing(self) -> str:
+        """Write the drawing, its relationships and the sheet's; returns the sheet's element."""
+        drawing_path = self._workbook._add_drawing()
+        drawing_name = drawing_path.rsplit("/", 1)[1]
+        self._workbook._write_text(drawing_path, self._drawing())
+        pictures = "".join(
+            f'<Relationship Id="rId{number}" Type="{_REL_NS}/image" '
+            f'Target="../media/{picture.media_path.rsplit("/", 1)[1]}"/>'
+            for number, picture in enumerate(self._pictures, 1)
+        )
+        self._workbook._write_text(
+            f"xl/drawings/_rels/{drawing_name}.rels",
+            f'{_XML_HEAD}<Relationships xmlns="{_PACKAGE_REL_NS}">{pictures}</Relationships>',
+        )
+        folder, sheet_name = self._entry.path.rsplit("/", 1)
+        self._workbook._write_text(
+            f"{folder}/_rels/{sheet_name}.rels",
+            f'{_XML_HEAD}<Relationships xmlns="{_PACKAGE_REL_NS}"><Relationship Id="rId1" '
+            f'Type="{_REL_NS}/drawing" Target="../drawings/{drawing_name}"/></Relationships>',
+        )
+        return '<drawing r:id="rId1"/>'
+
     def _flush(self) -> None:
         if self._buffer:
             text = "".join(self._buffer)
@@ -392,6 +488,8 @@ class Sheet:
             if self._page.repeat_rows:
                 first, last = self._page.repeat_rows
                 self._entry.print_titles = f"${first}:${last}"
+        if self._pictures:
+            tail += self._write_drawing()  # after the page setup, as the schema orders them
         tail += "</worksheet>"
         tail_bytes = tail.encode("utf-8")
         size = self._rows.tell()
@@ -433,6 +531,8 @@ class Workbook:
         self.properties = properties or Properties()
         self._sheets: list[_SheetEntry] = []
         self._open: list[Sheet] = []
+        self._media: list[str] = []
+        self._drawings: list[str] = []
 
     def __enter__(self) -> "Workbook":
         return self
@@ -465,6 +565,20 @@ class Workbook:
         sheet = Sheet(self, entry, columns, page)
         self._open.append(sheet)
         return sheet
+
+    def _add_media(self, png: bytes) -> str:
+        """Store a picture in the file now (xl/media/imageN.png) and return its path."""
+        path = f"xl/media/image{len(self._media) + 1}.png"
+        self._media.append(path)
+        info = zipfile.ZipInfo(path, date_time=self.properties.created.timetuple()[:6])
+        info.compress_type = zipfile.ZIP_STORED  # PNG is compressed already
+        self._zip.writestr(info, png)
+        return path
+
+    def _add_drawing(self) -> str:
+        path = f"xl/drawings/drawing{len(self._drawings) + 1}.xml"
+        self._drawings.append(path)
+        return path
 
     def _write_part(self, path: str, head: bytes, body, body_size: int, tail: bytes) -> None:
         info = zipfile.ZipInfo(path, date_time=self.properties.created.timetuple()[:6])
@@ -501,10 +615,16 @@ class Workbook:
             f'<Override PartName="/{entry.path}" ContentType="{sheet_type}"/>'
             for entry in self._sheets
         )
+        sheets += "".join(
+            f'<Override PartName="/{path}" ContentType="{_DRAWING_TYPE}"/>'
+            for path in self._drawings
+        )
+        pictures = '<Default Extension="png" ContentType="image/png"/>' if self._media else ""
         return (
             f'{_XML_HEAD}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
             '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
             'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+            f"{pictures}"
             '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
             'officedocument.spreadsheetml.sheet.main+xml"/>'
             f"{sheets}"

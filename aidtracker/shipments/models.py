@@ -1,5 +1,6 @@
 """Shipments, their lines, their status history and their documents."""
 
+import secrets
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -78,6 +79,8 @@ class DocumentKind(LabelledEnum):
 class EventKind(LabelledEnum):
     STATUS = "status"
     CUSTOMS = "customs"
+    LOCATION = "location"
+    """Where the goods are now (a carrier's report); the status does not change."""
 
 
 LABELS = {
@@ -116,7 +119,13 @@ LABELS = {
     DocumentKind.OTHER: _l("Other document"),
     EventKind.STATUS: _l("Status"),
     EventKind.CUSTOMS: _l("Customs"),
+    EventKind.LOCATION: _l("Location"),
 }
+
+
+def new_tracking_token() -> str:
+    """256 random bits, URL-safe (43 characters): a tracking link nobody can guess."""
+    return secrets.token_urlsafe(32)
 
 
 class Shipment(db.Model):
@@ -173,6 +182,10 @@ class Shipment(db.Model):
     distribution_report_submitted_on: Mapped[date | None]
 
     notes: Mapped[str | None] = mapped_column(Text)
+    tracking_token: Mapped[str | None] = mapped_column(
+        String(43), unique=True, default=new_tracking_token
+    )
+    """The secret in the public tracking link (/track/<token>); None once staff revoked it."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -229,7 +242,8 @@ class ShipmentLine(db.Model):
     donor_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     funding: Mapped[Funding] = mapped_column(enum_column_type(Funding, "funding"))
     lot: Mapped[str | None] = mapped_column(String(60))
-    expiry: Mapped[date | None]
+    expiry: Mapped[date | None] = mapped_column(index=True)
+    """Indexed: dashboards look for medical lines that expire soon."""
     gross_weight_kg: Mapped[Decimal | None] = mapped_column(Weight)
     received_quantity: Mapped[Decimal | None] = mapped_column(Quantity)
     condition: Mapped[LineCondition | None] = mapped_column(
@@ -258,7 +272,8 @@ class StatusEvent(db.Model):
     kind: Mapped[EventKind] = mapped_column(enum_column_type(EventKind, "event_kind"))
     from_status: Mapped[str | None] = mapped_column(String(32))
     to_status: Mapped[str] = mapped_column(String(32))
-    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    """Indexed: lists and dashboards look for shipments that changed since a day."""
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     location: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text)
@@ -270,7 +285,7 @@ class StatusEvent(db.Model):
         """The translated label of a status value stored on this event."""
         if value is None:
             return ""
-        enum_class = ShipmentStatus if self.kind is EventKind.STATUS else CustomsStatus
+        enum_class = CustomsStatus if self.kind is EventKind.CUSTOMS else ShipmentStatus
         return enum_class(value).label
 
 

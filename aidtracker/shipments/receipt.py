@@ -21,6 +21,7 @@ from aidtracker.auth.permissions import (
     visible_shipments_clause,
 )
 from aidtracker.catalogue.models import CatalogueItem
+from aidtracker.notifications.service import notify_partners
 from aidtracker.pagination import Page, paginate
 from aidtracker.search import text_matches
 from aidtracker.shipments import lifecycle
@@ -147,7 +148,9 @@ def confirm_receipt(
             changes=lifecycle.effects(transition, facts, on=effective),
         )
 
-    return in_one_transaction(work)
+    event = in_one_transaction(work)
+    notify_partners(shipment, event, by=by)  # after the commit; never raises
+    return event
 
 
 # Discrepancies -----------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from aidtracker.auth.models import User
 from aidtracker.auth.permissions import Permission, ShipmentAccess, has_permission
 from aidtracker.database import utcnow
 from aidtracker.extensions import db
+from aidtracker.notifications.service import notify_partners
 from aidtracker.shipments import lifecycle
 from aidtracker.shipments.lifecycle import (
     CUSTOMS,
@@ -301,7 +302,9 @@ def apply(
             changes=changes,
         )
 
-    return in_one_transaction(work)
+    event = in_one_transaction(work)
+    notify_partners(shipment, event, by=by)  # after the commit; never raises
+    return event
 
 
 def mark_ready(shipment: Shipment, *, by: User, **details) -> StatusEvent:

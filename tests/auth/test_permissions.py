@@ -51,6 +51,14 @@ def _endpoints(app):
         yield rule, methods
 
 
+def _session_endpoints(app):
+    """The endpoints a browser session opens; the JSON API takes tokens only, and
+    tests/api/test_access.py checks it the same way with a token per role."""
+    for rule, methods in _endpoints(app):
+        if not rule.endpoint.startswith("api."):
+            yield rule, methods
+
+
 def test_every_endpoint_is_public_or_names_its_permission(app):
     missing = [
         rule.endpoint for rule, _ in _endpoints(app) if view_rule(app, rule.endpoint) is None
@@ -58,11 +66,11 @@ def test_every_endpoint_is_public_or_names_its_permission(app):
     assert missing == []
 
 
-def test_only_the_login_page_health_check_and_static_files_are_public(app):
+def test_only_login_health_static_tracking_and_the_api_description_are_public(app):
     public = {
         rule.endpoint for rule, _ in _endpoints(app) if view_rule(app, rule.endpoint) == "public"
     }
-    assert public <= {"auth.login", "health.healthz", "static"}
+    assert public <= {"auth.login", "health.healthz", "static", "api.openapi", "tracking.track"}
 
 
 def test_the_role_table_follows_the_design():
@@ -81,7 +89,7 @@ def test_the_role_table_follows_the_design():
 
 def test_anonymous_visitors_are_sent_to_login_from_every_non_public_endpoint(demo):
     client = demo.test_client()
-    for rule, methods in _endpoints(demo):
+    for rule, methods in _session_endpoints(demo):
         if view_rule(demo, rule.endpoint) == "public":
             continue
         url = _sample_url(demo, rule)
@@ -96,7 +104,7 @@ def test_each_role_reaches_exactly_the_endpoints_its_permissions_allow(demo, rol
     client = demo.test_client()
     assert log_in(client, DEMO_USERS[role]).status_code == 302
     granted = ROLE_PERMISSIONS[role]
-    for rule, methods in _endpoints(demo):
+    for rule, methods in _session_endpoints(demo):
         needed = view_rule(demo, rule.endpoint)
         if needed == "public" or rule.endpoint == "auth.logout":
             continue
@@ -113,7 +121,7 @@ def test_each_role_reaches_exactly_the_endpoints_its_permissions_allow(demo, rol
 
 def _reference_urls(app, reference: str):
     """Every URL of the application that names a shipment by reference."""
-    for rule, methods in _endpoints(app):
+    for rule, methods in _session_endpoints(app):
         if "reference" in rule.arguments:
             arguments = dict.fromkeys(rule.arguments, 1)
             arguments["reference"] = reference

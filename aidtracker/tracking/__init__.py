@@ -1,0 +1,1 @@
+"""Public tracking: a secret link per shipment that shows where it is, and nothing else."""
