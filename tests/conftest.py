@@ -7,6 +7,7 @@ works in a throw-away database created for the session, emptied after each test.
 
 import os
 import re
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -73,6 +74,7 @@ def fresh_app(database_url: str, tmp_path, **settings) -> Iterator:
     try:
         yield app
     finally:
+        _wait_for_background_exports()
         with app.app_context():
             db.session.remove()
             if db.engine.dialect.name == "postgresql":
@@ -80,6 +82,14 @@ def fresh_app(database_url: str, tmp_path, **settings) -> Iterator:
                 with db.engine.begin() as connection:
                     connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
             db.engine.dispose()
+
+
+def _wait_for_background_exports(timeout: float = 60.0) -> None:
+    """Let report threads that a test started give their connection back before the database
+    is emptied: otherwise the emptying waits on them, or their connection outlives its pool."""
+    for thread in threading.enumerate():
+        if thread.name.startswith("report-export-"):
+            thread.join(timeout)
 
 
 @pytest.fixture
