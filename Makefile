@@ -4,14 +4,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_TEST_URL := postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test lint install install-test browser clean
+.PHONY: run test lint install install-test browser clean messages
 
-run: $(VENV)/.installed
+TRANSLATIONS := aidtracker/translations
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
+BABEL_KEYWORDS := -k _l -k _ln:1,2 -k lazy_gettext -k lazy_ngettext:1,2
+
+run: $(VENV)/.installed $(CATALOGUES)
 	$(BIN)/aidtracker db upgrade
 	$(BIN)/aidtracker load-demo --if-empty
 	$(BIN)/aidtracker run --host 127.0.0.1 --port 5000
 
-test: $(VENV)/.installed-test browser
+test: $(VENV)/.installed-test browser $(CATALOGUES)
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('postgresql://postgres@127.0.0.1:5432/test', connect_timeout=3).close()" 2>/dev/null; then \
 		echo "PostgreSQL answers at 127.0.0.1:5432: the suite runs on SQLite and on PostgreSQL."; \
 		AIDTRACKER_TEST_DATABASE_URL=$${AIDTRACKER_TEST_DATABASE_URL:-$(PG_TEST_URL)} $(BIN)/pytest; \
@@ -23,6 +27,16 @@ test: $(VENV)/.installed-test browser
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check aidtracker tests bench
+
+# Translations: the compiled catalogues (.mo) are built here, never committed. After changing
+# strings, `make messages` extracts them again and adds the new ones to each language's .po.
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po | $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -d $(TRANSLATIONS) -l $* -i $< -o $@
+
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract --no-location --sort-output -F $(TRANSLATIONS)/babel.cfg $(BABEL_KEYWORDS) \
+		--project AidTracker -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update --ignore-obsolete -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
 
 # Headless Chromium for the browser journeys comes from Debian; it is installed when missing and
 # we may (root); otherwise the browser tests skip and say why.
@@ -46,4 +60,4 @@ $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 	touch $(VENV)/.installed $@
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache $(CATALOGUES)

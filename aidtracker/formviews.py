@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from flask import flash
 
@@ -29,3 +30,13 @@ def submitted(form, save: Callable[[], T], refusals: type[Exception]) -> T | Non
     except refusals as error:
         show_error(form, error)
         return None
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only follow `next` to a path on this site, never to another host."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target

@@ -164,10 +164,15 @@ class _FormReader(HTMLParser):
         self._select: str | None = None
         self._first_option: str | None = None
         self._textarea: str | None = None
+        self._switcher = False
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
         name = attributes.get("name")
+        if tag == "form":
+            self._switcher = (attributes.get("action") or "").endswith("/language")
+        if self._switcher:
+            return  # the layout's language switcher is not part of the page's forms
         if tag == "input" and name:
             kind = attributes.get("type", "text")
             if kind in ("checkbox", "radio") and "checked" not in attributes:
@@ -188,6 +193,8 @@ class _FormReader(HTMLParser):
             self.fields[name] = ""
 
     def handle_endtag(self, tag):
+        if tag == "form":
+            self._switcher = False
         if tag == "select" and self._select:
             self.fields.setdefault(self._select, self._first_option or "")
             self._select = None

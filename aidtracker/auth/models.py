@@ -33,6 +33,8 @@ ROLE_LABELS = {
 }
 
 LANGUAGES = ("en", "pl", "uk")
+LANGUAGE_NAMES = {"en": "English", "pl": "Polski", "uk": "Українська"}
+"""Each language by its own name, so that a user finds theirs whatever the page's language."""
 
 
 class User(UserMixin, db.Model):

@@ -1,7 +1,5 @@
 """Logging in and out, and changing one's own password."""
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -18,18 +16,10 @@ from aidtracker.auth.service import (
     log_out,
 )
 from aidtracker.auth.sessions import mark_session
+from aidtracker.formviews import safe_next
+from aidtracker.i18n import remember_language
 
 blueprint = Blueprint("auth", __name__)
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only follow `next` to a path on this site, never to another host."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 def form_error(form, error: AccountError) -> None:
@@ -58,11 +48,14 @@ def login():
         except LoginFailed:
             flash(_("The e-mail or the password is wrong."), "danger")
         else:
+            chosen_language = session.get("language")  # with the switcher, before login
             session.clear()  # a fresh session at login, so a planted session is worthless
             login_user(event.user)
+            if chosen_language:
+                remember_language(chosen_language)
             mark_session(event)
             flash(_("Welcome, %(name)s.", name=event.user.name), "success")
-            return redirect(_safe_next(request.args.get("next")) or url_for("index"))
+            return redirect(safe_next(request.args.get("next")) or url_for("index"))
     return render_template("auth/login.html", form=form)
 
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from aidtracker.database import Money, currency_code, enum_column_type
@@ -98,6 +98,14 @@ class CatalogueItem(db.Model):
     def name_in(self, language: str) -> str:
         """The name in `language` when one was entered, else the English name."""
         return getattr(self, f"name_{language}", None) or self.name_en
+
+    @classmethod
+    def name_in_sql(cls, language: str):
+        """``name_in`` as a column expression, for reports that select names in bulk."""
+        translated = getattr(cls, f"name_{language}", None)
+        if translated is None or language == "en":
+            return cls.name_en
+        return func.coalesce(func.nullif(translated, ""), cls.name_en)
 
     def __str__(self) -> str:
         return self.name_en

@@ -60,7 +60,14 @@ from aidtracker.imports.reader import (
     normalise_header,
     read_table,
 )
-from aidtracker.imports.values import CellError, date_value, decimal, normalise, text
+from aidtracker.imports.values import (
+    CellError,
+    date_value,
+    decimal,
+    normalise,
+    spellings_of,
+    text,
+)
 from aidtracker.money.currencies import known_currencies
 from aidtracker.money.rates import round_cents
 from aidtracker.parties.models import Organisation
@@ -428,7 +435,11 @@ class LineRules:
         if row.cells.get("quantity") is not None:
             return False
         label = text(row.cells.get("item"))
-        return label is not None and any(pattern.fullmatch(label) for pattern in self.footers)
+        return label is not None and any(
+            pattern.fullmatch(spelling)
+            for spelling in spellings_of(label)
+            for pattern in self.footers
+        )
 
     def check(self, row: Row) -> tuple[NewLine | None, dict[str, str]]:
         """The line of one row, or the problems of its cells by field name."""
@@ -540,7 +551,14 @@ class LineRules:
             if name is None:
                 return None, {"hs_code": str(error)}
         if name is not None:
-            candidates = self.items_by_name.get(normalise(name), [])
+            candidates = next(
+                (
+                    found
+                    for spelling in spellings_of(name)
+                    if (found := self.items_by_name.get(normalise(spelling)))
+                ),
+                [],
+            )
             if not candidates:
                 return None, {
                     "item": _(
@@ -652,7 +670,10 @@ def _pick(value, spellings: dict[str, str]) -> str | None:
     typed = text(value)
     if typed is None:
         return None
-    canonical = spellings.get(normalise(typed))
+    canonical = next(
+        (spellings[key] for key in map(normalise, spellings_of(typed)) if key in spellings),
+        None,
+    )
     if canonical is None:
         raise CellError(
             _(

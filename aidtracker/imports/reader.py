@@ -388,10 +388,20 @@ class _Header:
     found: dict[str, list[tuple[int, str]]]  # field name -> (column index, header text)
 
 
+def _field_named(header: str, lookup: dict[str, Field]) -> Field | None:
+    """The field a header names. A bilingual header ("Item / Товар", as on AidTracker's packing
+    lists) names it when its parts name that one field and no other."""
+    field = lookup.get(normalise_header(header))
+    if field is None and " / " in header:
+        named = {lookup.get(normalise_header(part)) for part in header.split(" / ")} - {None}
+        field = named.pop() if len(named) == 1 else None
+    return field
+
+
 def _header_in(row: tuple, number: int, lookup: dict[str, Field]) -> _Header:
     found: dict[str, list[tuple[int, str]]] = {}
     for index, value in enumerate(row):
-        if isinstance(value, str) and (field := lookup.get(normalise_header(value))):
+        if isinstance(value, str) and (field := _field_named(value, lookup)):
             found.setdefault(field.name, []).append((index, " ".join(value.split())))
     return _Header(number, found)
 

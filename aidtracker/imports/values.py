@@ -13,6 +13,8 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 
+from aidtracker.i18n import Multilingual
+
 # No-break space, narrow no-break space, figure space, thin space: what web pages and French or
 # Polish number formats put between thousands.
 _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2007": " ", "\u2009": " "})
@@ -35,6 +37,13 @@ def normalise(value: str) -> str:
     """The form in which spellings are compared: casefolded, blanks collapsed, stripped."""
     # \s matches the no-break and other Unicode spaces too.
     return _BLANKS.sub(" ", value).strip().casefold()
+
+
+def spellings_of(typed: str) -> list[str]:
+    """The text, then each half of a bilingual one: AidTracker's packing lists for Ukraine write
+    "Medical / Медичне", and either half names the same thing."""
+    halves = [half.strip() for half in typed.split(Multilingual.SEPARATOR)]
+    return [typed, *(half for half in halves if half)] if len(halves) > 1 else [typed]
 
 
 def text(value) -> str | None:

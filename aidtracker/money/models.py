@@ -26,9 +26,3 @@ class ExchangeRate(db.Model):
     rate: Mapped[Decimal] = mapped_column(Rate)
     source: Mapped[str | None] = mapped_column(String(100))
     """Where the rate came from, e.g. NBP table A."""
-
-    @property
-    def display_rate(self) -> str:
-        """The rate with four decimals, or more when it has them (4.6700, 0.11703125)."""
-        digits = max(4, -self.rate.normalize().as_tuple().exponent)
-        return f"{self.rate:.{digits}f}"

@@ -10,11 +10,9 @@ code sits in the top right corner, so that anybody holding the paper can follow 
 
 from decimal import Decimal
 
-from flask_babel import gettext as _
-from flask_babel import ngettext
-
 from aidtracker.auth.models import User
 from aidtracker.auth.permissions import ShipmentAccess
+from aidtracker.i18n import Multilingual, country_language
 from aidtracker.parties.models import City, Organisation
 from aidtracker.reports.parameters import generated_at, open_workbook, user_label
 from aidtracker.reports.xlsx import Column, PageSetup, Sheet, Style, column_letter, quantity_style
@@ -37,36 +35,41 @@ QR_SCALE = 3
 """Pixels per QR module: about 3 cm across on paper, easy for a phone at the border."""
 
 
+def packing_list_languages(shipment: Shipment) -> Multilingual:
+    """English, which customs everywhere read, and the language of the destination country."""
+    return Multilingual("en", country_language(shipment.destination_city.country))
+
+
 def packing_list_file_name(shipment: Shipment) -> str:
     return f"aidtracker-packing-list-{shipment.reference}.xlsx"
 
 
-def packing_list_title(shipment: Shipment) -> str:
-    return _("Packing list / customs manifest %(reference)s", reference=shipment.reference)
+def packing_list_title(text: Multilingual, shipment: Shipment) -> str:
+    return text.gettext("Packing list and customs manifest") + " " + shipment.reference
 
 
-def statement() -> str:
-    return _("Humanitarian aid, not for sale")
+def statement(text: Multilingual) -> str:
+    return text.gettext("Humanitarian aid, not for sale")
 
 
-def line_columns() -> list[Column]:
+def line_columns(text: Multilingual) -> list[Column]:
     """The line table; widths are capped where header values and signature blocks begin, since
     those span several columns and must not widen the first one."""
     return [
-        Column(_("No."), Style.INTEGER, min_width=4, max_width=6),
-        Column(_("Item"), min_width=30, max_width=40),
-        Column(_("HS code"), min_width=10, max_width=14),
-        Column(_("Category"), max_width=14),
-        Column(_("Quantity"), Style.INTEGER, max_width=14),
-        Column(_("Unit"), max_width=10),
-        Column(_("Lot"), max_width=18),
-        Column(_("Expiry"), Style.DATE, min_width=11, max_width=12),
-        Column(_("Gross weight (kg)"), Style.DECIMAL, max_width=14),
-        Column(_("Unit value"), Style.MONEY, max_width=14),
-        Column(_("Value"), Style.MONEY, max_width=16),
-        Column(_("Currency"), max_width=10),
-        Column(_("Donor"), max_width=30),
-        Column(_("Funding"), max_width=30),
+        Column(text.gettext("No."), Style.INTEGER, min_width=4, max_width=6),
+        Column(text.gettext("Item"), min_width=30, max_width=40),
+        Column(text.gettext("HS code"), min_width=10, max_width=14),
+        Column(text.gettext("Category"), max_width=14),
+        Column(text.gettext("Quantity"), Style.INTEGER, max_width=14),
+        Column(text.gettext("Unit"), max_width=10),
+        Column(text.gettext("Lot"), max_width=18),
+        Column(text.gettext("Expiry"), Style.DATE, min_width=11, max_width=12),
+        Column(text.gettext("Gross weight (kg)"), Style.DECIMAL, max_width=14),
+        Column(text.gettext("Unit value"), Style.MONEY, max_width=14),
+        Column(text.gettext("Value"), Style.MONEY, max_width=16),
+        Column(text.gettext("Currency"), max_width=10),
+        Column(text.gettext("Donor"), max_width=30),
+        Column(text.gettext("Funding"), max_width=30),
     ]
 
 
@@ -85,26 +88,26 @@ def party(organisation: Organisation | None) -> str:
     return ", ".join(parts)
 
 
-def header_fields(shipment: Shipment) -> list[tuple[str, object]]:
+def header_fields(text: Multilingual, shipment: Shipment) -> list[tuple[str, object]]:
     """The header block: who sends what to whom, how, and under which papers. Every field is
     listed even when empty, so a printed copy shows what is still to be filled in."""
     return [
-        (_("Reference"), shipment.reference),
-        (_("Origin"), place(shipment.origin_city)),
-        (_("Destination"), place(shipment.destination_city)),
-        (_("Sender"), party(shipment.sender)),
-        (_("Recipient"), party(shipment.recipient)),
-        (_("Carrier"), party(shipment.carrier)),
-        (_("Transport mode"), shipment.transport_mode.label),
-        (_("Vehicle registration"), shipment.vehicle_registration),
-        (_("Driver"), shipment.driver_name),
-        (_("CMR number"), shipment.cmr_number),
-        (_("Customs declaration number"), shipment.customs_declaration_number),
-        (_("Border crossing"), shipment.border_crossing),
-        (_("Humanitarian aid recognition code"), shipment.aid_recognition_code),
-        (_("Planned departure"), shipment.planned_departure),
-        (_("Dispatch date"), shipment.dispatch_date),
-        (_("Tracking link"), tracking_url(shipment)),
+        (text.gettext("Reference"), shipment.reference),
+        (text.gettext("Origin"), place(shipment.origin_city)),
+        (text.gettext("Destination"), place(shipment.destination_city)),
+        (text.gettext("Sender"), party(shipment.sender)),
+        (text.gettext("Recipient"), party(shipment.recipient)),
+        (text.gettext("Carrier"), party(shipment.carrier)),
+        (text.gettext("Transport mode"), text.label(shipment.transport_mode.label)),
+        (text.gettext("Vehicle registration"), shipment.vehicle_registration),
+        (text.gettext("Driver"), shipment.driver_name),
+        (text.gettext("CMR number"), shipment.cmr_number),
+        (text.gettext("Customs declaration number"), shipment.customs_declaration_number),
+        (text.gettext("Border crossing"), shipment.border_crossing),
+        (text.gettext("Humanitarian aid recognition code"), shipment.aid_recognition_code),
+        (text.gettext("Planned departure"), shipment.planned_departure),
+        (text.gettext("Dispatch date"), shipment.dispatch_date),
+        (text.gettext("Tracking link"), tracking_url(shipment)),
     ]
 
 
@@ -113,13 +116,14 @@ def write_packing_list(target, user: User, shipment: Shipment) -> None:
     and parties loaded) to `target`, a path or binary file."""
     access = ShipmentAccess(user, shipment)
     lines = access.lines
-    fields = header_fields(shipment)
+    text = packing_list_languages(shipment)
+    fields = header_fields(text, shipment)
     # Rows 1-2 title and statement, a blank, the header block, a blank, then the two rows that
     # head every printed page: the reference with the statement, and the column headings.
     repeated_row = 3 + len(fields) + 2
     heading_row = repeated_row + 1
-    title = packing_list_title(shipment)
-    description = _(
+    title = packing_list_title(text, shipment)
+    description = text.gettext(
         "Packing list and customs manifest of shipment %(reference)s, %(origin)s to "
         "%(destination)s",
         reference=shipment.reference,
@@ -128,8 +132,8 @@ def write_packing_list(target, user: User, shipment: Shipment) -> None:
     )
     with open_workbook(target, title, description, user) as workbook:
         sheet = workbook.add_sheet(
-            _("Packing list"),
-            line_columns(),
+            text.gettext("Packing list").replace(text.SEPARATOR, " – "),  # "/" is not allowed
+            line_columns(text),
             PageSetup(
                 landscape=True,
                 repeat_rows=(repeated_row, heading_row),
@@ -137,23 +141,23 @@ def write_packing_list(target, user: User, shipment: Shipment) -> None:
             ),
         )
         _across(sheet, title, Style.TITLE)
-        _across(sheet, statement(), Style.TITLE)
-        _add_tracking_qr(sheet, shipment)
+        _across(sheet, statement(text), Style.TITLE)
+        _add_tracking_qr(text, sheet, shipment)
         sheet.blank()
         for label, value in fields:
             row = sheet.append([label, None, value], [Style.BOLD])
             sheet.merge(row, 0, row, 1)
             sheet.merge(row, HEADER_VALUE_COLUMN, row, LAST_COLUMN)
         sheet.blank()
-        _across(sheet, f"{shipment.reference} · {statement()}", Style.BOLD)
+        _across(sheet, f"{shipment.reference} · {statement(text)}", Style.BOLD)
         sheet.append([column.header for column in sheet.columns], Style.HEADER)
-        _write_lines(sheet, access, lines)
+        _write_lines(text, sheet, access, lines)
         sheet.blank()
-        _write_signatures(sheet, shipment)
+        _write_signatures(text, sheet, shipment)
         sheet.blank()
         sheet.append(
             [
-                _(
+                text.gettext(
                     "Prepared with AidTracker on %(moment)s by %(user)s",
                     moment=generated_at().strftime("%Y-%m-%d %H:%M"),
                     user=user_label(user),
@@ -162,7 +166,7 @@ def write_packing_list(target, user: User, shipment: Shipment) -> None:
         )
 
 
-def _add_tracking_qr(sheet: Sheet, shipment: Shipment) -> None:
+def _add_tracking_qr(text: Multilingual, sheet: Sheet, shipment: Shipment) -> None:
     """The QR code of the tracking link, when the shipment has one and its full address is known
     (a link without the site's address would lead a phone nowhere)."""
     url = tracking_url(shipment)
@@ -170,7 +174,7 @@ def _add_tracking_qr(sheet: Sheet, shipment: Shipment) -> None:
         return
     png = qr_png(url, scale=QR_SCALE)
     size = int.from_bytes(png[16:20], "big")  # the PNG header's width; QR codes are square
-    sheet.add_image(png, QR_CELL, size, size, _("QR code of the tracking link"))
+    sheet.add_image(png, QR_CELL, size, size, text.gettext("QR code of the tracking link"))
 
 
 def _across(sheet: Sheet, text: str, style: Style) -> int:
@@ -180,7 +184,9 @@ def _across(sheet: Sheet, text: str, style: Style) -> int:
     return row
 
 
-def _write_lines(sheet: Sheet, access: ShipmentAccess, lines: list[ShipmentLine]) -> None:
+def _write_lines(
+    text: Multilingual, sheet: Sheet, access: ShipmentAccess, lines: list[ShipmentLine]
+) -> None:
     """Numbered lines, then the number of lines, the gross weight and the value per currency."""
     hidden_values = False
     weight = Decimal("0.000")
@@ -197,11 +203,11 @@ def _write_lines(sheet: Sheet, access: ShipmentAccess, lines: list[ShipmentLine]
         sheet.append(
             [
                 number,
-                line.item.name_en,
+                text.item_name(line.item),
                 line.item.hs_code,
-                line.item.category.label,
+                text.label(line.item.category.label),
                 line.quantity,
-                line.unit.label,
+                text.label(line.unit.label),
                 line.lot,
                 line.expiry,
                 line.gross_weight_kg,
@@ -209,28 +215,30 @@ def _write_lines(sheet: Sheet, access: ShipmentAccess, lines: list[ShipmentLine]
                 line.value if shows_value else None,
                 line.currency if shows_value else None,
                 line.donor.name if line.donor else None,
-                line.funding.label,
+                text.label(line.funding.label),
             ],
             styles,
         )
-    total_row = _row({1: ngettext("Total: %(num)d line", "Total: %(num)d lines", len(lines))})
+    total_row = _row({1: text.ngettext("Total: %(num)d line", "Total: %(num)d lines", len(lines))})
     total_row[WEIGHT] = weight
     styles = [None] * (LAST_COLUMN + 1)
     styles[1], styles[WEIGHT] = Style.BOLD, Style.TOTAL_DECIMAL
     if unweighed:
-        total_row[WEIGHT + 1] = ngettext(
+        total_row[WEIGHT + 1] = text.ngettext(
             "Weight not recorded for %(num)d line",
             "Weight not recorded for %(num)d lines",
             unweighed,
         )
     sheet.append(total_row, styles)
     if hidden_values:
-        sheet.append([None, _("Values are not shown: your organisation may not see them all.")])
+        sheet.append(
+            [None, text.gettext("Values are not shown: your organisation may not see them all.")]
+        )
         return
     styles = [None] * (LAST_COLUMN + 1)
     styles[1], styles[VALUE], styles[CURRENCY] = Style.BOLD, Style.TOTAL_MONEY, Style.BOLD
     for currency, value in totals_by_currency(lines).items():
-        label = _("Total value in %(currency)s", currency=currency)
+        label = text.gettext("Total value in %(currency)s", currency=currency)
         sheet.append(_row({1: label, VALUE: value, CURRENCY: currency}), styles)
 
 
@@ -239,20 +247,20 @@ def _row(cells: dict[int, object]) -> list:
     return [cells.get(index) for index in range(LAST_COLUMN + 1)]
 
 
-def _write_signatures(sheet: Sheet, shipment: Shipment) -> None:
+def _write_signatures(text: Multilingual, sheet: Sheet, shipment: Shipment) -> None:
     """Sender, carrier and recipient side by side, with room to sign and stamp."""
     parts = [
-        (_("Sender"), shipment.sender),
-        (_("Carrier"), shipment.carrier),
-        (_("Recipient"), shipment.recipient),
+        (text.gettext("Sender"), shipment.sender),
+        (text.gettext("Carrier"), shipment.carrier),
+        (text.gettext("Recipient"), shipment.recipient),
     ]
     rows = [
         ([part for part, _organisation in parts], Style.BOLD),
         ([organisation.name if organisation else "" for _part, organisation in parts], Style.WRAP),
-        ([_("Name and surname:")] * 3, Style.GENERAL),
-        ([_("Signature:")] * 3, Style.GENERAL),
-        ([_("Date:")] * 3, Style.GENERAL),
-        ([_("Stamp:")] * 3, Style.GENERAL),
+        ([text.gettext("Name and surname:")] * 3, Style.GENERAL),
+        ([text.gettext("Signature:")] * 3, Style.GENERAL),
+        ([text.gettext("Date:")] * 3, Style.GENERAL),
+        ([text.gettext("Stamp:")] * 3, Style.GENERAL),
     ]
     for (texts, style), height in zip(rows, SIGNATURE_ROW_HEIGHTS, strict=True):
         values: list = [None] * (LAST_COLUMN + 1)

@@ -16,6 +16,7 @@ from aidtracker.auth.models import User
 from aidtracker.auth.permissions import visible_lines_clause
 from aidtracker.catalogue.models import CatalogueItem
 from aidtracker.extensions import db
+from aidtracker.i18n import current_language
 from aidtracker.parties.models import City, Organisation
 from aidtracker.shipments.models import Shipment, ShipmentLine, ShipmentStatus
 
@@ -129,7 +130,7 @@ def line_statement(user: User, parameters: ReportParameters) -> Select:
                 Recipient.name.label("recipient"),
                 Carrier.name.label("carrier"),
                 ShipmentLine.position,
-                CatalogueItem.name_en.label("item"),
+                CatalogueItem.name_in_sql(current_language()).label("item"),
                 CatalogueItem.hs_code,
                 CatalogueItem.category,
                 CatalogueItem.dac_sector,

@@ -7,11 +7,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from aidtracker.auth.forms import confirmation_field, new_password_field
-from aidtracker.auth.models import LANGUAGES, Role, SecurityEventKind
+from aidtracker.auth.models import LANGUAGE_NAMES, LANGUAGES, Role, SecurityEventKind
 from aidtracker.formfields import stripped
-
-# Each language by its own name, so that a user finds theirs whatever the page's language.
-LANGUAGE_NAMES = {"en": "English", "pl": "Polski", "uk": "Українська"}
 
 ROLE_HELP = _l(
     "Administrators manage users; city staff enter and move shipments; accountants read "

@@ -66,11 +66,18 @@ def test_every_endpoint_is_public_or_names_its_permission(app):
     assert missing == []
 
 
-def test_only_login_health_static_tracking_and_the_api_description_are_public(app):
+def test_only_login_language_health_static_tracking_and_the_api_description_are_public(app):
     public = {
         rule.endpoint for rule, _ in _endpoints(app) if view_rule(app, rule.endpoint) == "public"
     }
-    assert public <= {"auth.login", "health.healthz", "static", "api.openapi", "tracking.track"}
+    assert public <= {
+        "auth.login",
+        "language.choose_language",
+        "health.healthz",
+        "static",
+        "api.openapi",
+        "tracking.track",
+    }
 
 
 def test_the_role_table_follows_the_design():

@@ -52,3 +52,13 @@ def expected_total(currency: str, start: date, end: date) -> Decimal:
         ),
         Decimal("0.00"),
     )
+
+
+def english(value):
+    """The English half of a bilingual text ("Item / Товар"): packing lists going to Ukraine
+    are in English and Ukrainian, and tests read the English."""
+    return value.split(" / ")[0] if isinstance(value, str) else value
+
+
+def english_rows(sheet, **bounds) -> list[list]:
+    return [[english(cell.value) for cell in row] for row in sheet.iter_rows(**bounds)]

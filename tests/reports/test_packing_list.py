@@ -13,7 +13,7 @@ from aidtracker.parties.models import Organisation
 from aidtracker.reports.packing_list import packing_list_file_name, write_packing_list
 from aidtracker.shipments.models import Shipment, ShipmentLine
 from aidtracker.shipments.queries import shipment_by_reference
-from tests.reports.helpers import cents, user
+from tests.reports.helpers import cents, english, english_rows, user
 
 STAFF = "staff@lublin.example"
 GENERATOR = "LUB-KRR-2023-0002"
@@ -56,23 +56,23 @@ def add_line(reference: str, item: str, quantity: str, unit_value: str, currency
 
 
 def packing_sheet(path):
-    return openpyxl.load_workbook(path)["Packing list"]
+    return openpyxl.load_workbook(path).worksheets[0]
 
 
 def header_values(sheet) -> dict[str, object]:
     """The header block: bold labels in column A, their values in column C."""
     values = {}
-    for row in sheet.iter_rows(min_row=4):
-        if row[0].value == "No.":
+    for row in english_rows(sheet, min_row=4):
+        if row[0] == "No.":
             break
-        if row[0].value:
-            values[row[0].value] = row[2].value
+        if row[0]:
+            values[row[0]] = row[2]
     return values
 
 
 def line_table(sheet) -> tuple[list, list[list], list[list]]:
     """The column headings, the numbered lines, and the rows after them up to the signatures."""
-    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    rows = english_rows(sheet)
     start = next(index for index, row in enumerate(rows) if row[0] == "No.")
     header = rows[start]
     lines, after = [], []
@@ -178,13 +178,16 @@ def test_the_statement_is_prominent_and_heads_every_printed_page(demo, tmp_path)
         path = export(tmp_path, GENERATOR)
     sheet = packing_sheet(path)
     statement = next(
-        cell for row in sheet.iter_rows(max_row=5) for cell in row if cell.value == STATEMENT
+        cell
+        for row in sheet.iter_rows(max_row=5)
+        for cell in row
+        if english(cell.value) == STATEMENT
     )
     assert statement.font.b
     assert statement.font.sz >= 14
     assert f"A{statement.row}:N{statement.row}" in {str(r) for r in sheet.merged_cells.ranges}
-    heading_row = next(row[0].row for row in sheet.iter_rows() if row[0].value == "No.")
-    repeated = sheet.cell(heading_row - 1, 1).value
+    heading_row = next(row[0].row for row in sheet.iter_rows() if english(row[0].value) == "No.")
+    repeated = english(sheet.cell(heading_row - 1, 1).value)
     assert repeated == f"{GENERATOR} · {STATEMENT}"
     assert sheet.print_title_rows == f"${heading_row - 1}:${heading_row}"
 
@@ -207,17 +210,18 @@ def test_sender_carrier_and_recipient_have_room_to_sign_and_stamp(demo, tmp_path
     with demo.app_context():
         path = export(tmp_path, GENERATOR)
     sheet = packing_sheet(path)
-    parts = next(row for row in sheet.iter_rows() if row[5].value == "Carrier")
-    assert [parts[0].value, parts[10].value] == ["Sender", "Recipient"]
+    parts = next(row for row in sheet.iter_rows() if english(row[5].value) == "Carrier")
+    assert [english(parts[0].value), english(parts[10].value)] == ["Sender", "Recipient"]
     organisations = sheet[parts[0].row + 1]
     assert organisations[5].value == "Protection Civile"
     labels = {
-        sheet.cell(parts[0].row + offset, 1).value: parts[0].row + offset for offset in (2, 3, 4, 5)
+        english(sheet.cell(parts[0].row + offset, 1).value): parts[0].row + offset
+        for offset in (2, 3, 4, 5)
     }
     assert set(labels) == {"Name and surname:", "Signature:", "Date:", "Stamp:"}
     assert sheet.row_dimensions[labels["Signature:"]].height >= 30
     assert sheet.row_dimensions[labels["Stamp:"]].height >= 50
-    assert sheet.cell(labels["Stamp:"], 11).value == "Stamp:"
+    assert english(sheet.cell(labels["Stamp:"], 11).value) == "Stamp:"
 
 
 def test_a_carrier_only_partner_sees_quantities_and_weights_but_no_values(demo, tmp_path):
@@ -258,6 +262,24 @@ def test_a_donor_only_partner_lists_only_its_own_lines(demo, tmp_path):
     ]
     assert any(row[1] == "Total: 1 line" for row in after)
     assert value_totals(after, header) == {"PLN": Decimal("2250.00")}
-    texts = {cell for row in packing_sheet(path).iter_rows(values_only=True) for cell in row}
+    texts = {cell for row in english_rows(packing_sheet(path)) for cell in row}
     assert "Elastic bandage" not in texts
     assert "Paracetamol 500 mg ×20" not in texts
+
+
+def test_a_list_going_to_ukraine_is_in_english_and_ukrainian_whatever_the_users_language(
+    demo, tmp_path
+):
+    with demo.app_context():
+        user(STAFF).language = "pl"
+        db.session.commit()
+        path = export(tmp_path, MEDICAL)
+    workbook = openpyxl.load_workbook(path)
+    assert workbook.sheetnames == ["Packing list – Пакувальний лист"]
+    rows = [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+    cells = {cell for row in rows for cell in row}
+    assert "Humanitarian aid, not for sale / Гуманітарна допомога, не для продажу" in cells
+    heading = next(row for row in rows if row[0] == "No. / №")
+    assert heading[1] == "Item / Товар"
+    assert heading[4] == "Quantity / Кількість"
+    assert "Vehicle first-aid kit / Автомобільна аптечка" in cells

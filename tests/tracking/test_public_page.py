@@ -26,6 +26,8 @@ DEMO_REFERENCES = [
     "LUB-KRR-2023-0004",
 ]
 
+CSRF_TOKEN = re.compile(r'name="csrf_token" value="[^"]*"')
+
 
 def token_of(app, reference: str) -> str | None:
     with app.app_context():
@@ -198,9 +200,10 @@ def test_unknown_malformed_renewed_and_revoked_tokens_all_get_the_same_404(demo)
         )
     ]
     assert {answer.status_code for answer in answers} == {404}
-    bodies = {answer.get_data() for answer in answers}
+    # The one difference allowed: the language switcher's CSRF token, signed with the time.
+    bodies = {CSRF_TOKEN.sub("", answer.get_data(as_text=True)) for answer in answers}
     assert len(bodies) == 1
-    assert MEDICAL not in bodies.pop().decode()
+    assert MEDICAL not in bodies.pop()
 
 
 def test_the_lookup_only_knows_current_well_formed_tokens(demo):
