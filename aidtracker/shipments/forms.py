@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from aidtracker.catalogue.models import CatalogueItem, Category, Unit
 from aidtracker.extensions import db
 from aidtracker.formfields import LocalDecimalField, optional_id, stripped
+from aidtracker.i18n import current_language
 from aidtracker.parties.models import City, Organisation
 from aidtracker.shipments.entry import LineEntry, ShipmentEntry
 from aidtracker.shipments.models import CustomsStatus, Funding, ShipmentStatus, TransportMode
@@ -131,8 +132,12 @@ class ShipmentForm(FlaskForm):
             .order_by(CatalogueItem.name_en)
         ).all()
         self.items_by_id = {item.id: item for item in items}
+        language = current_language()  # items are listed by their name in the user's language
+        items = sorted(items, key=lambda item: item.name_in(language).casefold())
         item_choices = [SelectChoice("", _l("Choose an item…"))] + [
-            SelectChoice(item.id, item.name_en, _item_hints(item), optgroup=str(category.label))
+            SelectChoice(
+                item.id, item.name_in(language), _item_hints(item), optgroup=str(category.label)
+            )
             for category in Category
             for item in items
             if item.category is category

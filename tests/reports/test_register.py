@@ -7,6 +7,7 @@ from decimal import Decimal
 import hxl
 import openpyxl
 import pytest
+from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from aidtracker.extensions import db
@@ -42,6 +43,28 @@ def test_the_demo_register_of_2023_totals_177870_pln(demo, tmp_path):
     register = sheet_rows(path, "Shipment register")
     value_column = register[0].index("Value (PLN)")
     assert sum(cents(row[value_column]) for row in register[1:]) == Decimal("177870.00")
+
+
+@pytest.mark.parametrize(
+    ("language", "first_aid_kit"), [("pl", "Apteczka samochodowa"), ("uk", "Автомобільна аптечка")]
+)
+def test_the_register_speaks_the_users_language_and_keeps_numbers_numbers(
+    demo, tmp_path, language, first_aid_kit
+):
+    with demo.app_context():
+        user(ACCOUNTANT).language = language
+        db.session.commit()
+        with demo.test_request_context(), force_locale(language):
+            path, totals = export(tmp_path)
+            sheet, item = gettext("Shipment register"), gettext("Item")
+            value = gettext("Value (%(currency)s)", currency="PLN")
+    assert sheet != "Shipment register"
+    register = sheet_rows(path, sheet[:31])
+    header = register[0]
+    assert item in header
+    assert first_aid_kit in [row[header.index(item)] for row in register[1:]]
+    assert sum(cents(row[header.index(value)]) for row in register[1:]) == Decimal("177870.00")
+    assert totals.value == Decimal("177870.00")
 
 
 @pytest.mark.parametrize("currency", ["PLN", "EUR"])
