@@ -13,9 +13,9 @@ from flask_babel import gettext as _
 
 from aidtracker.auth.models import User
 from aidtracker.catalogue.models import Category
-from aidtracker.reports.parameters import open_workbook, period_description, write_parameters_sheet
+from aidtracker.reports.parameters import period_workbook, write_parameters_sheet
 from aidtracker.reports.register import enum_labels
-from aidtracker.reports.scope import ReportParameters, valuation_needs
+from aidtracker.reports.scope import ReportParameters
 from aidtracker.reports.summary import (
     SUBTOTAL_STYLES,
     GrandTotals,
@@ -24,7 +24,7 @@ from aidtracker.reports.summary import (
     category_key,
     valued_lines,
 )
-from aidtracker.reports.valuation import Valuation, line_value
+from aidtracker.reports.valuation import line_value
 from aidtracker.reports.xlsx import Column, Sheet, Style, quantity_style
 
 BATCH = 1_000
@@ -84,13 +84,12 @@ def write_donor_statement(
     """Write the donor statement to `target` (a path or binary file); raises ExportRefused before
     writing anything when a rate is missing."""
     currency = parameters.currency
-    valuation = Valuation.checked(currency, valuation_needs(user, parameters))
     labels = enum_labels()
     no_donor = _("No donor")
     totals = DonorStatementTotals()
     groups: dict[int | None, DonorGroup] = {}
     title = donor_statement_title()
-    with open_workbook(target, title, period_description(title, parameters), user) as workbook:
+    with period_workbook(target, title, user, parameters) as (workbook, valuation):
         # The statement opens on its totals; they are written once every line has been read.
         statement = workbook.add_sheet(
             _("By donor, category, destination"),

@@ -1,6 +1,8 @@
 """The Parameters sheet and document properties every report carries: what was asked, with which
 rates, when and by whom, so a file on an auditor's desk explains itself."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib.metadata import version
 from zoneinfo import ZoneInfo
@@ -14,7 +16,7 @@ from aidtracker.extensions import db
 from aidtracker.money.rates import RateRule
 from aidtracker.money.service import base_currency, rate_rule
 from aidtracker.parties.models import City, Organisation
-from aidtracker.reports.scope import ReportParameters
+from aidtracker.reports.scope import ReportParameters, valuation_needs
 from aidtracker.reports.valuation import Valuation
 from aidtracker.reports.xlsx import Column, Properties, Style, Workbook
 from aidtracker.shipments.models import ShipmentStatus
@@ -66,6 +68,17 @@ def open_workbook(target, title: str, description: str, user: User) -> Workbook:
             description=description,
         ),
     )
+
+
+@contextmanager
+def period_workbook(
+    target, title: str, user: User, parameters: ReportParameters
+) -> Iterator[tuple[Workbook, Valuation]]:
+    """The workbook of a period report and the valuation of its lines. Every rate the lines
+    need is checked first: a missing one raises ExportRefused before any file exists."""
+    valuation = Valuation.checked(parameters.currency, valuation_needs(user, parameters))
+    with open_workbook(target, title, period_description(title, parameters), user) as workbook:
+        yield workbook, valuation
 
 
 def period_description(title: str, parameters: ReportParameters) -> str:

@@ -13,8 +13,8 @@ from flask_babel import gettext as _
 from aidtracker.auth.models import User
 from aidtracker.catalogue.models import Category, Unit
 from aidtracker.money.rates import round_cents
-from aidtracker.reports.parameters import open_workbook, period_description, write_parameters_sheet
-from aidtracker.reports.scope import ReportParameters, line_rows, valuation_needs
+from aidtracker.reports.parameters import period_workbook, write_parameters_sheet
+from aidtracker.reports.scope import ReportParameters, line_rows
 from aidtracker.reports.valuation import Valuation
 from aidtracker.reports.xlsx import Column, Sheet, Style, quantity_style
 from aidtracker.shipments.models import (
@@ -119,11 +119,10 @@ def write_register(
     """Write the register to `target` (a path or binary file); raises ExportRefused before
     writing anything when a rate is missing."""
     currency = parameters.currency
-    valuation = Valuation.checked(currency, valuation_needs(user, parameters))
     labels = enum_labels()
     totals = RegisterTotals()
     title = register_title()
-    with open_workbook(target, title, period_description(title, parameters), user) as workbook:
+    with period_workbook(target, title, user, parameters) as (workbook, valuation):
         register = workbook.add_sheet(title, register_columns(currency))
         register.header(hashtags=parameters.hxl)
         subtotals = workbook.add_sheet(

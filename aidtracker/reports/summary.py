@@ -15,9 +15,9 @@ from flask_babel import gettext as _
 
 from aidtracker.auth.models import User
 from aidtracker.catalogue.models import Category
-from aidtracker.reports.parameters import open_workbook, period_description, write_parameters_sheet
+from aidtracker.reports.parameters import period_workbook, write_parameters_sheet
 from aidtracker.reports.register import PROGRESS_EVERY
-from aidtracker.reports.scope import ReportParameters, line_rows, valuation_needs
+from aidtracker.reports.scope import ReportParameters, line_rows
 from aidtracker.reports.valuation import Valuation
 from aidtracker.reports.xlsx import Column, Sheet, Style, Workbook
 
@@ -128,10 +128,9 @@ def write_period_summary(
     """Write the period summary to `target` (a path or binary file); raises ExportRefused before
     writing anything when a rate is missing."""
     currency = parameters.currency
-    valuation = Valuation.checked(currency, valuation_needs(user, parameters))
     totals = SummaryTotals()
     title = period_summary_title()
-    with open_workbook(target, title, period_description(title, parameters), user) as workbook:
+    with period_workbook(target, title, user, parameters) as (workbook, valuation):
         by_month = workbook.add_sheet(
             _("By month"),
             [
