@@ -45,6 +45,8 @@ class Permission(StrEnum):
     """Create users, change roles, deactivate, reset passwords, read the security log."""
     READ_OUTBOX = "read_outbox"
     """Read the e-mail notifications the application wrote, sent or not (administrators)."""
+    READ_AUDIT_TRAIL = "read_audit_trail"
+    """Read and export the audit trail of every change (administrators)."""
 
 
 _EVERYONE = {Permission.OWN_ACCOUNT, Permission.VIEW_SHIPMENTS, Permission.EXPORT_PACKING_LIST}
@@ -114,16 +116,31 @@ def visible_shipments_clause(user: User) -> ColumnElement[bool]:
     )
 
 
-def visible_lines_clause(user: User) -> ColumnElement[bool]:
-    """A WHERE clause on ShipmentLine (joined to its Shipment) for the lines `user` may see."""
+def _lines_where_partner_is(user: User, *parts) -> ColumnElement[bool]:
+    """Every line for city roles; for a partner, the lines where its organisation fills one of
+    `parts` (columns of ShipmentLine joined to its Shipment)."""
     if sees_every_shipment(user):
         return true()
-    organisation_id = user.organisation_id
-    return or_(
-        Shipment.sender_id == organisation_id,
-        Shipment.recipient_id == organisation_id,
-        Shipment.carrier_id == organisation_id,
-        ShipmentLine.donor_id == organisation_id,
+    return or_(*(part == user.organisation_id for part in parts))
+
+
+def visible_lines_clause(user: User) -> ColumnElement[bool]:
+    """A WHERE clause on ShipmentLine (joined to its Shipment) for the lines `user` may see."""
+    return _lines_where_partner_is(
+        user,
+        Shipment.sender_id,
+        Shipment.recipient_id,
+        Shipment.carrier_id,
+        ShipmentLine.donor_id,
+    )
+
+
+def valued_lines_clause(user: User) -> ColumnElement[bool]:
+    """The lines whose value `user` may see (``ShipmentAccess.sees_value_of`` as a WHERE
+    clause): a partner those of shipments it sends or receives, and those it gave; never a mere
+    carrier."""
+    return _lines_where_partner_is(
+        user, Shipment.sender_id, Shipment.recipient_id, ShipmentLine.donor_id
     )
 
 

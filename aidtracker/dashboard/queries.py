@@ -38,13 +38,12 @@ from sqlalchemy import (
     or_,
     select,
     text,
-    true,
     type_coerce,
 )
 
 from aidtracker.auth.models import Role, User
 from aidtracker.auth.permissions import (
-    sees_every_shipment,
+    valued_lines_clause,
     visible_lines_clause,
     visible_shipments_clause,
 )
@@ -480,19 +479,6 @@ def _party_shipments(user: User, party, other_city) -> Listing[IncomingShipment]
 
 
 # Values in the base currency -----------------------------------------------------------------
-
-
-def valued_lines_clause(user: User) -> ColumnElement[bool]:
-    """The lines whose value `user` may see (ShipmentAccess.sees_value_of, as a WHERE clause):
-    city roles all; a partner those of shipments it sends or receives, and those it gave."""
-    if sees_every_shipment(user):
-        return true()
-    organisation_id = user.organisation_id
-    return or_(
-        Shipment.sender_id == organisation_id,
-        Shipment.recipient_id == organisation_id,
-        ShipmentLine.donor_id == organisation_id,
-    )
 
 
 def _lines(statement: Select) -> Select:
