@@ -11,15 +11,19 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from html import unescape
 from html.parser import HTMLParser
 
 import pytest
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.engine import make_url
 
 from aidtracker import create_app
+from aidtracker.auth.models import Role
+from aidtracker.auth.service import create_user
 from aidtracker.extensions import db
+from aidtracker.models import CatalogueItem, Organisation, Shipment, ShipmentLine
 
 POSTGRES_URL = os.environ.get("AIDTRACKER_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
@@ -116,6 +120,38 @@ def client(app):
 
 def log_in(client, email: str, password: str = DEMO_PASSWORD):
     return client.post("/login", data={"email": email, "password": password})
+
+
+PARTNER_PASSWORD = "partner password 1"
+
+
+def partner_of(app, organisation: str, email: str, password: str = PARTNER_PASSWORD) -> None:
+    """A partner user of the demo organisation named `organisation`."""
+    with app.app_context():
+        member_of = db.session.scalar(select(Organisation).filter_by(name=organisation))
+        create_user(email=email, password=password, role=Role.PARTNER, organisation=member_of)
+        db.session.commit()
+
+
+def add_donated_line(app, reference: str, donor: str, item: str = "Wool blanket") -> None:
+    """50 units of `item` at 45.00 PLN, given in kind by `donor`, at the end of shipment
+    `reference`: a line whose donor takes no other part in the shipment."""
+    with app.app_context():
+        shipment = db.session.scalar(select(Shipment).filter_by(reference=reference))
+        catalogue_item = db.session.scalar(select(CatalogueItem).filter_by(name_en=item))
+        shipment.lines.append(
+            ShipmentLine(
+                position=len(shipment.lines) + 1,
+                item=catalogue_item,
+                quantity=Decimal(50),
+                unit=catalogue_item.unit,
+                unit_value=Decimal("45.00"),
+                currency="PLN",
+                donor=db.session.scalar(select(Organisation).filter_by(name=donor)),
+                funding="in_kind",
+            )
+        )
+        db.session.commit()
 
 
 @pytest.fixture

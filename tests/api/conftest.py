@@ -4,10 +4,8 @@ import pytest
 from sqlalchemy import select
 
 from aidtracker.api.tokens import issue_token
-from aidtracker.auth.models import Role, User
-from aidtracker.auth.service import create_user
+from aidtracker.auth.models import User
 from aidtracker.extensions import db
-from aidtracker.parties.models import Organisation
 
 
 def token_for(app, email: str, days: int = 30) -> str:
@@ -16,15 +14,6 @@ def token_for(app, email: str, days: int = 30) -> str:
         user = db.session.scalar(select(User).filter_by(email=email))
         _token, secret = issue_token(user, name="test", days=days)
         return secret
-
-
-def partner_of(app, organisation: str, email: str) -> None:
-    with app.app_context():
-        member_of = db.session.scalar(select(Organisation).filter_by(name=organisation))
-        create_user(
-            email=email, password="partner password 1", role=Role.PARTNER, organisation=member_of
-        )
-        db.session.commit()
 
 
 class ApiClient:

@@ -9,10 +9,10 @@ from sqlalchemy import select
 from aidtracker.auth.models import User
 from aidtracker.auth.permissions import ShipmentAccess
 from aidtracker.extensions import db
-from aidtracker.models import CatalogueItem, Organisation, Shipment, ShipmentLine
+from aidtracker.models import Shipment
 from aidtracker.shipments.queries import shipment_by_reference, shipment_page
-from tests.api.conftest import ApiClient, partner_of, token_for
-from tests.conftest import fresh_app, log_in, page_text
+from tests.api.conftest import ApiClient, token_for
+from tests.conftest import add_donated_line, fresh_app, log_in, page_text, partner_of
 
 KRYVYI_RIH = "partner@kryvyirih.example"
 LUTSK = "partner@lutsk.example"
@@ -86,25 +86,7 @@ def test_a_carrier_sees_quantities_and_weights_but_no_values(demo):
 
 
 def test_a_donor_only_partner_sees_its_own_lines(demo):
-    with demo.app_context():
-        shipment = db.session.scalar(select(Shipment).filter_by(reference="LUB-KRR-2023-0001"))
-        textiles = db.session.scalar(
-            select(Organisation).filter_by(name="Example Textiles Sp. z o.o.")
-        )
-        blanket = db.session.scalar(select(CatalogueItem).filter_by(name_en="Wool blanket"))
-        shipment.lines.append(
-            ShipmentLine(
-                position=4,
-                item=blanket,
-                quantity=Decimal(50),
-                unit=blanket.unit,
-                unit_value=Decimal("45.00"),
-                currency="PLN",
-                donor=textiles,
-                funding="in_kind",
-            )
-        )
-        db.session.commit()
+    add_donated_line(demo, "LUB-KRR-2023-0001", "Example Textiles Sp. z o.o.")
     partner_of(demo, "Example Textiles Sp. z o.o.", "csr@textiles.example")
     api = ApiClient(demo, token_for(demo, "csr@textiles.example"))
     listed = [item["reference"] for item in api.get("/api/v1/shipments").json["items"]]

@@ -1,18 +1,13 @@
 """Who may do what: every endpoint has an explicit rule, and nothing leaks between partners."""
 
 import re
-from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
 
 from aidtracker.auth.access import view_rule
 from aidtracker.auth.models import Role
 from aidtracker.auth.permissions import ROLE_PERMISSIONS, Permission
-from aidtracker.auth.service import create_user
-from aidtracker.extensions import db
-from aidtracker.models import CatalogueItem, Organisation, Shipment, ShipmentLine
-from tests.conftest import log_in, page_text
+from tests.conftest import add_donated_line, log_in, page_text, partner_of
 
 DEMO_USERS = {
     Role.ADMIN: "admin@lublin.example",
@@ -172,17 +167,8 @@ def test_a_partner_lists_and_counts_only_its_own_shipments(demo, partner, own, o
     assert (f"{count} shipments" if count > 1 else "1 shipment") in text
 
 
-def _partner_of(app, organisation: str, email: str) -> None:
-    with app.app_context():
-        member_of = db.session.scalar(select(Organisation).filter_by(name=organisation))
-        create_user(
-            email=email, password="partner password 1", role=Role.PARTNER, organisation=member_of
-        )
-        db.session.commit()
-
-
 def test_a_carrier_sees_quantities_and_weights_but_no_values(demo):
-    _partner_of(demo, "Lublin Municipal Fleet", "dispatch@fleet.example")
+    partner_of(demo, "Lublin Municipal Fleet", "dispatch@fleet.example")
     client = demo.test_client()
     log_in(client, "dispatch@fleet.example", "partner password 1")
     text = page_text(client.get("/shipments/LUB-KRR-2023-0001"))
@@ -196,7 +182,7 @@ def test_a_carrier_sees_quantities_and_weights_but_no_values(demo):
 
 
 def test_a_carrier_that_donated_a_line_sees_that_lines_value(demo):
-    _partner_of(demo, "Protection Civile", "logistics@protection-civile.example")
+    partner_of(demo, "Protection Civile", "logistics@protection-civile.example")
     client = demo.test_client()
     log_in(client, "logistics@protection-civile.example", "partner password 1")
     text = page_text(client.get("/shipments/LUB-KRR-2023-0002"))
@@ -205,26 +191,8 @@ def test_a_carrier_that_donated_a_line_sees_that_lines_value(demo):
 
 
 def test_a_donor_only_partner_sees_its_own_lines_and_nothing_else(demo):
-    with demo.app_context():
-        shipment = db.session.scalar(select(Shipment).filter_by(reference="LUB-KRR-2023-0001"))
-        textiles = db.session.scalar(
-            select(Organisation).filter_by(name="Example Textiles Sp. z o.o.")
-        )
-        blanket = db.session.scalar(select(CatalogueItem).filter_by(name_en="Wool blanket"))
-        shipment.lines.append(
-            ShipmentLine(
-                position=4,
-                item=blanket,
-                quantity=Decimal(50),
-                unit=blanket.unit,
-                unit_value=Decimal("45.00"),
-                currency="PLN",
-                donor=textiles,
-                funding="in_kind",
-            )
-        )
-        db.session.commit()
-    _partner_of(demo, "Example Textiles Sp. z o.o.", "csr@textiles.example")
+    add_donated_line(demo, "LUB-KRR-2023-0001", "Example Textiles Sp. z o.o.")
+    partner_of(demo, "Example Textiles Sp. z o.o.", "csr@textiles.example")
     client = demo.test_client()
     log_in(client, "csr@textiles.example", "partner password 1")
 

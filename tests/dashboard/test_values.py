@@ -7,9 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import delete, select
 
-from aidtracker.auth.models import Role
-from aidtracker.auth.service import create_user
-from aidtracker.catalogue.models import CatalogueItem, Category
+from aidtracker.catalogue.models import Category
 from aidtracker.dashboard.queries import (
     aid_sent,
     missing_export_rates,
@@ -18,13 +16,13 @@ from aidtracker.dashboard.queries import (
 from aidtracker.extensions import db
 from aidtracker.generate import generate_data
 from aidtracker.money.models import ExchangeRate
-from aidtracker.parties.models import City, Organisation
+from aidtracker.parties.models import City
 from aidtracker.reports.register import write_register
 from aidtracker.reports.scope import ReportParameters, valuation_needs
 from aidtracker.reports.summary import valued_lines
 from aidtracker.reports.valuation import Valuation
-from aidtracker.shipments.models import Funding, ShipmentLine
-from tests.conftest import log_in, page_text
+from aidtracker.shipments.models import ShipmentLine
+from tests.conftest import add_donated_line, log_in, page_text, partner_of
 from tests.dashboard.helpers import ACCOUNTANT, KRYVYI_RIH, LUTSK, STAFF, shipment, user
 
 YEAR_2023 = (date(2023, 1, 1), date(2023, 12, 31))
@@ -121,15 +119,8 @@ def test_a_partner_counts_and_values_only_its_own_shipments(demo):
 
 
 def test_a_carrier_sees_its_loads_counted_but_no_values(demo):
+    partner_of(demo, "Lublin Municipal Fleet", "dispatch@fleet.example")
     with demo.app_context():
-        fleet = db.session.scalar(select(Organisation).filter_by(name="Lublin Municipal Fleet"))
-        create_user(
-            email="dispatch@fleet.example",
-            password="partner password 1",
-            role=Role.PARTNER,
-            organisation=fleet,
-        )
-        db.session.commit()
         assert value_cube(user("dispatch@fleet.example"), *YEAR_2023).total() == 0
     client = demo.test_client()
     log_in(client, "dispatch@fleet.example", "partner password 1")
@@ -199,30 +190,8 @@ def test_the_partnerships_page_shows_the_aid_sent_to_each_partner_city(demo, sta
 
 
 def test_a_donors_own_line_is_valued_for_it_even_on_a_shipment_it_only_gave_to(demo):
+    add_donated_line(demo, "LUB-KRR-2023-0001", "Example Textiles Sp. z o.o.")
+    partner_of(demo, "Example Textiles Sp. z o.o.", "csr@textiles.example")
     with demo.app_context():
-        textiles = db.session.scalar(
-            select(Organisation).filter_by(name="Example Textiles Sp. z o.o.")
-        )
-        blanket = db.session.scalar(select(CatalogueItem).filter_by(name_en="Wool blanket"))
-        kits = shipment("LUB-KRR-2023-0001")
-        kits.lines.append(
-            ShipmentLine(
-                position=4,
-                item=blanket,
-                quantity=Decimal(50),
-                unit=blanket.unit,
-                unit_value=Decimal("45.00"),
-                currency="PLN",
-                donor=textiles,
-                funding=Funding.IN_KIND,
-            )
-        )
-        create_user(
-            email="csr@textiles.example",
-            password="partner password 1",
-            role=Role.PARTNER,
-            organisation=textiles,
-        )
-        db.session.commit()
         cube = value_cube(user("csr@textiles.example"), *YEAR_2023)
     assert cube.total() == Decimal("2250.00")

@@ -10,11 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from aidtracker.auth.models import Role
-from aidtracker.auth.service import create_user
 from aidtracker.config import settings_from_environment
 from aidtracker.extensions import db
-from aidtracker.models import Document, Organisation, Shipment
+from aidtracker.models import Document, Shipment
 from aidtracker.shipments.document_views import filesize
 from aidtracker.shipments.documents import (
     MAX_DOCUMENT_BYTES,
@@ -24,7 +22,7 @@ from aidtracker.shipments.documents import (
     required_kinds,
 )
 from aidtracker.shipments.models import CustomsStatus, DocumentKind
-from tests.conftest import log_in, page_text, post_multipart
+from tests.conftest import log_in, page_text, partner_of, post_multipart
 
 DRAFT = "LUB-KRR-2023-0003"  # documents_pending: needs all five customs documents
 DISPATCHED = "LUB-KRR-2023-0001"  # carrier: Lublin Municipal Fleet
@@ -121,15 +119,6 @@ def _checklist(response) -> dict[str, str]:
         kind: "attached" if "attached" in body else "missing" if "missing" in body else "?"
         for kind, body in items
     }
-
-
-def _partner_of(app, organisation: str, email: str) -> None:
-    with app.app_context():
-        member_of = db.session.scalar(select(Organisation).filter_by(name=organisation))
-        create_user(
-            email=email, password="partner password 1", role=Role.PARTNER, organisation=member_of
-        )
-        db.session.commit()
 
 
 def _attach(app, reference=DRAFT, *, kind=DocumentKind.PACKING_LIST, content=PDF) -> int:
@@ -434,7 +423,7 @@ def test_the_accountant_downloads_but_gets_403_on_upload_and_remove(demo):
 )
 def test_carriers_and_donors_see_no_documents_and_get_404_on_download(demo, organisation, email):
     document_id = _attach(demo, DISPATCHED)
-    _partner_of(demo, organisation, email)
+    partner_of(demo, organisation, email)
     client = demo.test_client()
     log_in(client, email, "partner password 1")
     page = client.get(f"/shipments/{DISPATCHED}")

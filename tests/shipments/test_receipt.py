@@ -5,13 +5,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from aidtracker.auth.models import Role
-from aidtracker.auth.service import create_user
 from aidtracker.extensions import db
-from aidtracker.models import Organisation, Shipment, ShipmentLine, StatusEvent, User
+from aidtracker.models import Shipment, ShipmentLine, StatusEvent, User
 from aidtracker.shipments import receipt, status
 from aidtracker.shipments.models import LineCondition, ShipmentStatus
-from tests.conftest import form_fields, log_in, page_text
+from tests.conftest import form_fields, log_in, page_text, partner_of
 
 KIT = "LUB-KRR-2023-0003"  # one line: 250 family hygiene kits, for Kryvyi Rih
 MEDICAL = "LUB-KRR-2023-0001"  # three lines, under inspection
@@ -64,15 +62,6 @@ def receipt_form(client, reference: str, **changes) -> dict:
     fields = form_fields(response)
     fields.update(changes)
     return fields
-
-
-def _partner_of(app, organisation: str, email: str) -> None:
-    with app.app_context():
-        member_of = db.session.scalar(select(Organisation).filter_by(name=organisation))
-        create_user(
-            email=email, password="partner password 1", role=Role.PARTNER, organisation=member_of
-        )
-        db.session.commit()
 
 
 def test_the_recipient_partner_confirms_that_everything_arrived(demo):
@@ -236,7 +225,7 @@ def test_another_partner_does_not_find_the_shipment(demo):
 
 def test_the_carrier_sees_the_shipment_but_cannot_confirm_receipt(demo):
     deliver(demo, KIT)
-    _partner_of(demo, "Lublin Municipal Fleet", "dispatch@fleet.example")
+    partner_of(demo, "Lublin Municipal Fleet", "dispatch@fleet.example")
     carrier = client_of(demo, "dispatch@fleet.example", "partner password 1")
     assert carrier.get(f"/shipments/{KIT}").status_code == 200
     assert "Confirm receipt" not in page_text(carrier.get(f"/shipments/{KIT}"))

@@ -6,14 +6,13 @@ from xml.etree import ElementTree
 import pytest
 from sqlalchemy import select
 
-from aidtracker.auth.models import Role, User
-from aidtracker.auth.service import create_user
+from aidtracker.auth.models import User
 from aidtracker.extensions import db
 from aidtracker.parties.models import City, Organisation
 from aidtracker.shipments.entry import ShipmentEntry, create_shipment
 from aidtracker.shipments.models import Shipment
 from aidtracker.tracking.service import qr_svg
-from tests.conftest import log_in, page_text
+from tests.conftest import log_in, page_text, partner_of
 
 MEDICAL = "LUB-KRR-2023-0001"
 LUTSK = "LUB-LUT-2023-0001"
@@ -130,15 +129,7 @@ def test_a_partner_sees_the_link_of_its_own_shipment_but_cannot_change_it(demo):
 
 
 def test_a_carrier_partner_sees_the_link_of_the_load_it_carries(demo):
-    with demo.app_context():
-        fleet = db.session.scalar(select(Organisation).filter_by(name="Lublin Municipal Fleet"))
-        create_user(
-            email="dispatch@fleet.example",
-            password="partner password 1",
-            role=Role.PARTNER,
-            organisation=fleet,
-        )
-        db.session.commit()
+    partner_of(demo, "Lublin Municipal Fleet", "dispatch@fleet.example")
     client = demo.test_client()
     log_in(client, "dispatch@fleet.example", "partner password 1")
     assert shown_link(client, MEDICAL) is not None
