@@ -17,6 +17,7 @@ from aidtracker.parties.models import Organisation
 
 
 def register_commands(app: Flask) -> None:
+    from aidtracker.backup.cli import backup_command, restore_command
     from aidtracker.generate import generate_data_command
     from aidtracker.imports.cli import import_group
     from aidtracker.imports.reference_cli import (
@@ -33,6 +34,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(generate_data_command)
     app.cli.add_command(export_group)
     app.cli.add_command(import_group)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("load-demo")
