@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_TEST_URL := postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test lint install install-test browser clean messages
+.PHONY: run serve test lint install install-test browser clean messages
 
 TRANSLATIONS := aidtracker/translations
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
@@ -14,6 +14,12 @@ run: $(VENV)/.installed $(CATALOGUES)
 	$(BIN)/aidtracker db upgrade
 	$(BIN)/aidtracker load-demo --if-empty
 	$(BIN)/aidtracker run --host 127.0.0.1 --port 5000
+
+# Production: gunicorn with aidtracker/gunicorn_conf.py (workers, timeouts, access log); set
+# AIDTRACKER_DATABASE_URL, AIDTRACKER_SECRET_KEY and friends first (README, "Deploying").
+serve: $(VENV)/.installed $(CATALOGUES)
+	$(BIN)/aidtracker db upgrade
+	$(BIN)/gunicorn --config python:aidtracker.gunicorn_conf "aidtracker:create_app()"
 
 test: $(VENV)/.installed-test browser $(CATALOGUES)
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('postgresql://postgres@127.0.0.1:5432/test', connect_timeout=3).close()" 2>/dev/null; then \

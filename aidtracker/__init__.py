@@ -17,6 +17,7 @@ from aidtracker.config import settings_from_environment
 from aidtracker.dashboard.views import blueprint as dashboard_blueprint
 from aidtracker.errors import blueprint as errors_blueprint
 from aidtracker.extensions import babel, csrf, db, login_manager, migrate
+from aidtracker.headers import init_security_headers, trust_reverse_proxies
 from aidtracker.health import blueprint as health_blueprint
 from aidtracker.i18n import init_i18n, select_locale, select_timezone
 from aidtracker.imports.line_views import blueprint as line_imports_blueprint
@@ -49,6 +50,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.config.from_mapping(settings_from_environment(app.instance_path))
     if test_config:
         app.config.update(test_config)
+    trust_reverse_proxies(app)
 
     db.init_app(app)
     migrate.init_app(
@@ -61,6 +63,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     init_throttling(app)
     init_access(app)
     init_i18n(app)
+    init_security_headers(app)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -45,6 +45,18 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
         # Documents may be 10 MB; a request a little larger still gets a message next to the
         # field, and anything beyond is refused with 413 before it is read.
         "MAX_CONTENT_LENGTH": 11 * 1024 * 1024,
+        # Werkzeug applies these two to multipart bodies, our upload forms: a file with a few
+        # short fields (a document kind, a rate source of 100 characters). A text part over
+        # 256 kB, or more than 50 parts, is no form of ours and is refused with 413 before it
+        # fills memory; Flask's defaults allow 500 kB and 1,000. The size also bounds Werkzeug's
+        # read buffer, which takes 64 kB at a time even of a file, so it stays well above that.
+        # Urlencoded forms (a shipment with its lines) are held to MAX_CONTENT_LENGTH alone.
+        "MAX_FORM_MEMORY_SIZE": 256 * 1024,
+        "MAX_FORM_PARTS": 50,
+        # How many reverse proxies stand in front (one nginx: 1). Only then are the client's
+        # address, HTTPS and host taken from X-Forwarded-For, -Proto and -Host
+        # (aidtracker.headers); at 0 those headers are ignored, as anybody could send them.
+        "PROXY_COUNT": int(env("PROXY_COUNT") or 0),
         # Flask-Limiter: failed-login counters, shared by app servers when this names a Redis.
         "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URL") or "memory://",
         "RATELIMIT_ENABLED": True,  # explicit: Flask-Limiter otherwise inherits the last app's

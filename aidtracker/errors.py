@@ -1,10 +1,17 @@
-"""Error pages in the site's layout, never a stack trace."""
+"""Error pages in the site's layout, never a stack trace; the API's errors stay JSON."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, make_response, render_template
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from aidtracker.api.errors import http_error_response, internal_error_response, is_api_request
+from aidtracker.api.errors import (
+    PASSED_HEADERS,
+    http_error_response,
+    internal_error_response,
+    is_api_request,
+)
+from aidtracker.extensions import db
 
 blueprint = Blueprint("errors", __name__)
 
@@ -20,6 +27,24 @@ MESSAGES = {
     429: (_l("Too many requests"), _l("Please wait a moment before trying again.")),
     500: (_l("Something went wrong"), _l("The error has been logged. Please try again later.")),
 }
+EXPIRED_FORM = (
+    _l("The form has expired"),
+    _l(
+        "The page was open for a long time, or you logged in again meanwhile. Go back, reload "
+        "the page and send the form again."
+    ),
+)
+"""The 400 people actually meet: a form whose CSRF token no longer matches their session."""
+
+
+def error_page(code: int, title: str, message: str, headers=()):
+    response = make_response(
+        render_template("errors/error.html", code=code, title=title, message=message), code
+    )
+    for name, value in headers:
+        if name in PASSED_HEADERS:  # Allow on a 405, Retry-After on a 429
+            response.headers[name] = value
+    return response
 
 
 @blueprint.app_errorhandler(HTTPException)
@@ -27,16 +52,18 @@ def http_error(error: HTTPException):
     if is_api_request():
         return http_error_response(error)
     code = error.code or 500
-    title, message = MESSAGES.get(code, (error.name, error.description))
-    return render_template("errors/error.html", code=code, title=title, message=message), code
+    if isinstance(error, CSRFError):
+        title, message = EXPIRED_FORM
+    else:
+        title, message = MESSAGES.get(code, (error.name, error.description))
+    return error_page(code, title, message, error.get_headers())
 
 
 @blueprint.app_errorhandler(500)
 def internal_error(error):
-    from aidtracker.extensions import db
-
+    """Flask has logged the exception; what the failed request changed is undone before the
+    page is drawn, which may itself need the database."""
     db.session.rollback()
     if is_api_request():
         return internal_error_response()
-    title, message = MESSAGES[500]
-    return render_template("errors/error.html", code=500, title=title, message=message), 500
+    return error_page(500, *MESSAGES[500])

@@ -7,7 +7,6 @@ works in a throw-away database created for the session, emptied after each test.
 
 import os
 import re
-import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +23,7 @@ from aidtracker.auth.models import Role
 from aidtracker.auth.service import create_user
 from aidtracker.extensions import db
 from aidtracker.models import CatalogueItem, Organisation, Shipment, ShipmentLine
+from aidtracker.reports.jobs import wait_for_exports
 
 POSTGRES_URL = os.environ.get("AIDTRACKER_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
@@ -78,7 +78,9 @@ def fresh_app(database_url: str, tmp_path, **settings) -> Iterator:
     try:
         yield app
     finally:
-        _wait_for_background_exports()
+        # Report threads a test started give their connection back before the database is
+        # emptied: otherwise the emptying waits on them, or a connection outlives its pool.
+        wait_for_exports(timeout=60)
         with app.app_context():
             db.session.remove()
             if db.engine.dialect.name == "postgresql":
@@ -86,14 +88,6 @@ def fresh_app(database_url: str, tmp_path, **settings) -> Iterator:
                 with db.engine.begin() as connection:
                     connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
             db.engine.dispose()
-
-
-def _wait_for_background_exports(timeout: float = 60.0) -> None:
-    """Let report threads that a test started give their connection back before the database
-    is emptied: otherwise the emptying waits on them, or their connection outlives its pool."""
-    for thread in threading.enumerate():
-        if thread.name.startswith("report-export-"):
-            thread.join(timeout)
 
 
 @pytest.fixture

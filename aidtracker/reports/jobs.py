@@ -16,6 +16,7 @@ import logging
 import os
 import tempfile
 import threading
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -39,6 +40,8 @@ KEEP_FILES_FOR = timedelta(hours=24)
 PROGRESS_EVERY = 1_000
 """Lines between two progress records: one small commit per thousand lines written."""
 RECENT_EXPORTS = 10
+THREAD_PREFIX = "report-export-"
+"""Names the threads that write exports, so that a stopping process can wait for them."""
 
 
 def plan_export(user: User, parameters: ReportParameters) -> int:
@@ -89,10 +92,19 @@ def start_export(
     threading.Thread(
         target=run_export,
         args=(app, export.id),
-        name=f"report-export-{export.id}",
+        name=f"{THREAD_PREFIX}{export.id}",
         daemon=True,
     ).start()
     return export
+
+
+def wait_for_exports(timeout: float) -> None:
+    """Wait, up to `timeout` seconds in all, for the exports this process is writing to end: a
+    server worker about to stop, or a test about to empty its database."""
+    deadline = time.monotonic() + timeout
+    for thread in threading.enumerate():
+        if thread.name.startswith(THREAD_PREFIX):
+            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 def run_export(app: Flask, export_id: int) -> None:
