@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_TEST_URL := postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run serve test lint install install-test browser clean messages
+.PHONY: run serve test lint install install-test browser clean messages fuzz-deep load-bench
 
 TRANSLATIONS := aidtracker/translations
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
@@ -29,6 +29,20 @@ test: $(VENV)/.installed-test browser $(CATALOGUES)
 		echo "PostgreSQL does not answer at 127.0.0.1:5432: the suite runs on SQLite only."; \
 		$(BIN)/pytest; \
 	fi
+
+# Twenty times the hypothesis cases of the fuzz tests (a few minutes per database).
+fuzz-deep: $(VENV)/.installed-test $(CATALOGUES)
+	AIDTRACKER_FUZZ_SCALE=20 AIDTRACKER_TEST_DATABASE_URL=$${AIDTRACKER_TEST_DATABASE_URL:-$(PG_TEST_URL)} \
+		$(BIN)/pytest -p no:cacheprovider tests/fuzz tests/imports/test_reader_fuzz.py
+
+# gunicorn (4 workers) on a throw-away PostgreSQL database of 20,000 shipments, driven by wrk
+# (Debian's package, installed when missing and we may); prints throughput and latencies.
+load-bench: $(VENV)/.installed $(CATALOGUES)
+	@if ! command -v wrk >/dev/null && [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's wrk for the load bench"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	fi
+	$(BIN)/python bench/load_bench.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

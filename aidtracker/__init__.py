@@ -7,6 +7,8 @@ from flask import Flask, redirect, url_for
 from aidtracker import cli, models  # noqa: F401  (models: complete metadata for Alembic)
 from aidtracker.api.account_views import blueprint as api_tokens_blueprint
 from aidtracker.api.views import blueprint as api_blueprint
+from aidtracker.audit.service import init_audit
+from aidtracker.audit.views import blueprint as audit_blueprint
 from aidtracker.auth.access import init_access
 from aidtracker.auth.permissions import Permission, requires
 from aidtracker.auth.sessions import init_sessions
@@ -22,6 +24,7 @@ from aidtracker.health import blueprint as health_blueprint
 from aidtracker.i18n import init_i18n, select_locale, select_timezone
 from aidtracker.imports.line_views import blueprint as line_imports_blueprint
 from aidtracker.imports.reference_views import blueprint as reference_imports_blueprint
+from aidtracker.input_guard import init_input_guard
 from aidtracker.money.views import blueprint as rates_blueprint
 from aidtracker.notifications.views import blueprint as notifications_blueprint
 from aidtracker.parties.views import blueprints as parties_blueprints
@@ -63,7 +66,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     init_throttling(app)
     init_access(app)
     init_i18n(app)
+    init_audit(app)
     init_security_headers(app)
+    init_input_guard(app)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
@@ -86,6 +91,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.register_blueprint(api_tokens_blueprint)
     app.register_blueprint(notifications_blueprint)
     app.register_blueprint(tracking_blueprint)
+    app.register_blueprint(audit_blueprint)
     app.add_url_rule("/", endpoint="index", view_func=_home)
 
     cli.register_commands(app)

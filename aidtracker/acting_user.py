@@ -3,6 +3,7 @@
 import click
 from sqlalchemy import select
 
+from aidtracker.audit.service import act_as
 from aidtracker.auth.models import Role, User
 from aidtracker.auth.permissions import Permission, has_permission
 from aidtracker.extensions import db
@@ -28,4 +29,5 @@ def acting_user(email: str | None, permission: Permission, *, refusal: str) -> U
         raise click.ClickException(f"the account {user.email} is deactivated")
     if not has_permission(user, permission):
         raise click.ClickException(f"{user.email} ({user.role.value}) may not {refusal}")
+    act_as(user)
     return user

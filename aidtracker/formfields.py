@@ -6,6 +6,8 @@ from wtforms import DecimalField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
+from aidtracker.input_guard import LARGEST_ID
+
 
 def stripped(text):
     """Drop blanks around typed text (a WTForms filter)."""
@@ -56,13 +58,19 @@ def service_rule(rule, error_type: type[Exception]):
 
 
 def optional_id(value) -> int | None:
-    """Coerce a select's value to a row id; empty means none chosen."""
+    """Coerce a select's value to a row id; empty means none chosen.
+
+    Anything else, including a number too large for an id column, becomes -1: it matches no
+    choice (WTForms reports "Not a valid choice") and is safe in a query, where 10**30 would make
+    PostgreSQL fail ("integer out of range").
+    """
     if value in (None, "", "None"):
         return None
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
-        return -1  # matches no choice: WTForms reports "Not a valid choice"
+        return -1
+    return number if abs(number) <= LARGEST_ID else -1
 
 
 class LocalDecimalField(DecimalField):

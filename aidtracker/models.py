@@ -5,6 +5,7 @@ factory imports this module so that the metadata is always complete.
 """
 
 from aidtracker.api.models import ApiToken
+from aidtracker.audit.models import AuditEntry
 from aidtracker.auth.models import SecurityEvent, User
 from aidtracker.catalogue.models import CatalogueItem
 from aidtracker.money.models import ExchangeRate
@@ -15,6 +16,7 @@ from aidtracker.shipments.models import Document, Shipment, ShipmentLine, Status
 
 __all__ = [
     "ApiToken",
+    "AuditEntry",
     "CatalogueItem",
     "City",
     "Document",

@@ -11,7 +11,14 @@ from wtforms import BooleanField, DateField, Form, SelectField, StringField, Tex
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
-from aidtracker.formfields import member_of, options, service_rule, stripped, upper_stripped
+from aidtracker.formfields import (
+    member_of,
+    optional_id,
+    options,
+    service_rule,
+    stripped,
+    upper_stripped,
+)
 from aidtracker.parties import service
 from aidtracker.parties.models import (
     ORGANISATION_KIND_LABELS,
@@ -26,15 +33,6 @@ PART_LABELS = {
     "carrier": _l("Carrier"),
     "donor": _l("Donor"),
 }
-
-
-def optional_id(value):
-    """A chosen row's id, None for the empty choice, 0 (no such row) for anything else."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, int):
-        return value
-    return int(value) if value.isascii() and value.isdigit() else 0
 
 
 def _city_choices(empty_label) -> list[SelectChoice]:

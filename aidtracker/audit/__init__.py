@@ -1,0 +1,1 @@
+"""The audit trail: every change to shipments, lines, documents, organisations, rates and users."""
