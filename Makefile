@@ -24,10 +24,10 @@ serve: $(VENV)/.installed $(CATALOGUES)
 test: $(VENV)/.installed-test browser $(CATALOGUES)
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('postgresql://postgres@127.0.0.1:5432/test', connect_timeout=3).close()" 2>/dev/null; then \
 		echo "PostgreSQL answers at 127.0.0.1:5432: the suite runs on SQLite and on PostgreSQL."; \
-		AIDTRACKER_TEST_DATABASE_URL=$${AIDTRACKER_TEST_DATABASE_URL:-$(PG_TEST_URL)} $(BIN)/pytest; \
+		AIDTRACKER_TEST_DATABASE_URL=$${AIDTRACKER_TEST_DATABASE_URL:-$(PG_TEST_URL)} $(BIN)/pytest -n auto; \
 	else \
 		echo "PostgreSQL does not answer at 127.0.0.1:5432: the suite runs on SQLite only."; \
-		$(BIN)/pytest; \
+		$(BIN)/pytest -n auto; \
 	fi
 
 # Twenty times the hypothesis cases of the fuzz tests (a few minutes per database).
