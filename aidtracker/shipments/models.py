@@ -136,6 +136,8 @@ class Shipment(db.Model):
         ),
         UniqueConstraint("origin_city_id", "destination_city_id", "reference_year", "sequence"),
         CheckConstraint("sequence > 0", name="sequence_positive"),
+        # The list's default order, newest first: read from the index, not sorted per request.
+        Index("ix_shipments_newest", "reference_year", "reference"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,14 +6,14 @@ from decimal import Decimal
 
 from flask_babel import to_utc
 from sqlalchemy import Select, and_, exists, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import Bundle, aliased, joinedload, selectinload
 
 from aidtracker.auth.models import User
 from aidtracker.auth.permissions import visible_lines_clause, visible_shipments_clause
 from aidtracker.catalogue.models import CatalogueItem
 from aidtracker.extensions import db
 from aidtracker.pagination import Page, paginate
-from aidtracker.parties.models import Organisation
+from aidtracker.parties.models import City, Organisation
 from aidtracker.search import text_matches
 from aidtracker.shipments.models import Shipment, ShipmentLine, StatusEvent
 
@@ -140,31 +140,65 @@ def count_statement(user: User, filters: ShipmentFilters) -> Select:
     return select(func.count(Shipment.id)).where(*_filter_conditions(user, filters))
 
 
-def shipment_page(
-    user: User, page: int, per_page: int, filters: ShipmentFilters | None = None
+def _paginated(
+    rows: Select, user: User, page: int, per_page: int, filters: ShipmentFilters | None
 ) -> Page:
-    """The shipments `user` may see that match `filters`, one page of them, sorted as asked.
-
-    Two queries whatever the page size: the count, and the rows with the cities and parties the
-    list shows, loaded in the same statement.
-    """
+    """`rows` narrowed to the shipments `user` may see that match `filters`, sorted as asked, one
+    page of them: two queries whatever the page size, the count (of rows, not of ids, which the
+    database would read first) and the rows."""
     filters = filters or ShipmentFilters()
     conditions = _filter_conditions(user, filters)
     order = SORT_ORDERS.get(filters.sort, SORT_ORDERS["newest"])()
     return paginate(
-        select(Shipment)
-        .options(
-            joinedload(Shipment.origin_city),
-            joinedload(Shipment.destination_city),
-            joinedload(Shipment.recipient),
-            joinedload(Shipment.carrier),
-        )
-        .where(*conditions)
-        .order_by(*order),
+        rows.where(*conditions).order_by(*order),
         page,
         per_page,
-        select(func.count(Shipment.id)).where(*conditions),
+        select(func.count()).select_from(Shipment).where(*conditions),
     )
+
+
+def shipment_page(
+    user: User, page: int, per_page: int, filters: ShipmentFilters | None = None
+) -> Page:
+    """The shipments `user` may see that match `filters`, one page of them, sorted as asked, with
+    the cities and parties loaded in the same statement (the API)."""
+    with_parties = select(Shipment).options(
+        joinedload(Shipment.origin_city),
+        joinedload(Shipment.destination_city),
+        joinedload(Shipment.recipient),
+        joinedload(Shipment.carrier),
+    )
+    return _paginated(with_parties, user, page, per_page, filters)
+
+
+_ORIGIN, _DESTINATION = aliased(City), aliased(City)
+_RECIPIENT, _CARRIER = aliased(Organisation), aliased(Organisation)
+_LIST_ROW = Bundle(
+    "row",
+    Shipment.reference,
+    _ORIGIN.name.label("origin"),
+    _DESTINATION.name.label("destination"),
+    _RECIPIENT.name.label("recipient"),
+    _CARRIER.name.label("carrier"),
+    Shipment.dispatch_date,
+    Shipment.planned_departure,
+    Shipment.status,
+    Shipment.customs_status,
+)
+_LIST_ROWS = (
+    select(_LIST_ROW)
+    .join(_ORIGIN, _ORIGIN.id == Shipment.origin_city_id)
+    .join(_DESTINATION, _DESTINATION.id == Shipment.destination_city_id)
+    .outerjoin(_RECIPIENT, _RECIPIENT.id == Shipment.recipient_id)
+    .outerjoin(_CARRIER, _CARRIER.id == Shipment.carrier_id)
+)
+
+
+def list_page(user: User, page: int, per_page: int, filters: ShipmentFilters | None = None) -> Page:
+    """The shipment list's page, as ``shipment_page`` chooses it, with rows of the nine values
+    the list shows (reference, cities, recipient, carrier, dates, statuses) instead of shipments:
+    the list is the busiest page, and plain rows cost a fraction of ORM objects."""
+    return _paginated(_LIST_ROWS, user, page, per_page, filters)
 
 
 def shipment_by_reference(user: User, reference: str) -> Shipment | None:

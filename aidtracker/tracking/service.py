@@ -8,17 +8,27 @@ shipped, so it must not make a colleague's open edit form stale.
 
 import io
 import re
+from dataclasses import dataclass
+from datetime import datetime
 
 import segno
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import select, update
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from aidtracker.auth.models import User
 from aidtracker.auth.permissions import Permission, has_permission
 from aidtracker.extensions import db
-from aidtracker.shipments.models import Shipment, new_tracking_token
+from aidtracker.parties.models import City, Organisation
+from aidtracker.shipments.models import (
+    CustomsStatus,
+    EventKind,
+    Shipment,
+    ShipmentStatus,
+    StatusEvent,
+    new_tracking_token,
+)
 
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
 """What ``secrets.token_urlsafe(32)`` produces; anything else cannot be a token."""
@@ -85,21 +95,93 @@ def tracking_url(shipment: Shipment, *, external: bool = True) -> str | None:
     return path
 
 
-def shipment_by_token(token: str) -> Shipment | None:
-    """The shipment whose current tracking token is `token`, with what the public page shows;
-    None for anything else (unknown, revoked, renewed, malformed)."""
+@dataclass(frozen=True)
+class PublicEvent:
+    """One entry of the public timeline: when, what, where; never who or why."""
+
+    kind: EventKind
+    status: ShipmentStatus | CustomsStatus
+    occurred_at: datetime
+    location: str | None
+
+
+@dataclass(frozen=True)
+class PublicShipment:
+    """What the public tracking page may show of a shipment, and nothing more: the page cannot
+    leak what it is never given."""
+
+    reference: str
+    origin: str
+    destination: str
+    carrier: str | None
+    status: ShipmentStatus
+    customs_status: CustomsStatus
+    events: list[PublicEvent]
+
+    @property
+    def needs_customs(self) -> bool:
+        return self.customs_status is not CustomsStatus.NOT_REQUIRED
+
+
+_ORIGIN, _DESTINATION = aliased(City), aliased(City)
+_PUBLIC_ROWS = (
+    select(
+        Shipment.reference,
+        _ORIGIN.name,
+        _DESTINATION.name,
+        Organisation.name,
+        Shipment.status,
+        Shipment.customs_status,
+        StatusEvent.kind,
+        StatusEvent.to_status,
+        StatusEvent.occurred_at,
+        StatusEvent.location,
+    )
+    .join(_ORIGIN, _ORIGIN.id == Shipment.origin_city_id)
+    .join(_DESTINATION, _DESTINATION.id == Shipment.destination_city_id)
+    .outerjoin(Organisation, Organisation.id == Shipment.carrier_id)
+    .outerjoin(StatusEvent, StatusEvent.shipment_id == Shipment.id)
+    .where(Shipment.tracking_token == bindparam("token"))
+    .order_by(StatusEvent.occurred_at, StatusEvent.id)
+)
+"""The shipment's row with its cities and carrier, once per event of its history: the public
+page in one query. Built once: it is the busiest page, and only the token changes."""
+
+
+def shipment_by_token(token: str) -> PublicShipment | None:
+    """The shipment whose current tracking token is `token`, as the public page shows it; None
+    for anything else (unknown, revoked, renewed, malformed).
+
+    Read in autocommit, outside the session's transaction: one statement needs none, which
+    spares the BEGIN and ROLLBACK round trips, and psycopg forgets its prepared statements at
+    every ROLLBACK, so only outside a transaction is this statement prepared once per connection
+    instead of planned again on every visit (the planning costs more than the query).
+    """
     if not TOKEN_PATTERN.fullmatch(token or ""):
         return None
-    return db.session.scalar(
-        select(Shipment)
-        .where(Shipment.tracking_token == token)
-        .options(
-            joinedload(Shipment.origin_city),
-            joinedload(Shipment.destination_city),
-            joinedload(Shipment.carrier),
-            selectinload(Shipment.events),
-        )
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        rows = connection.execute(_PUBLIC_ROWS, {"token": token}).all()
+    if not rows:
+        return None
+    reference, origin, destination, carrier, status, customs_status = rows[0][:6]
+    return PublicShipment(
+        reference=reference,
+        origin=origin,
+        destination=destination,
+        carrier=carrier,
+        status=status,
+        customs_status=customs_status,
+        events=[
+            PublicEvent(kind, _status_of(kind, to_status), occurred_at, location)
+            for *_, kind, to_status, occurred_at, location in rows
+            if kind is not None
+        ],
     )
+
+
+def _status_of(kind: EventKind, value: str) -> ShipmentStatus | CustomsStatus:
+    """The status an event moved to: a customs status for customs events, else a status."""
+    return CustomsStatus(value) if kind is EventKind.CUSTOMS else ShipmentStatus(value)
 
 
 def qr_code(url: str) -> segno.QRCode:

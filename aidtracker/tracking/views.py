@@ -15,6 +15,7 @@ from aidtracker.auth.access import public
 from aidtracker.auth.permissions import Permission, ShipmentAccess, requires
 from aidtracker.shipments.models import Shipment
 from aidtracker.shipments.queries import shipment_by_reference
+from aidtracker.shipments.views import PageFormat
 from aidtracker.tracking.service import (
     qr_svg,
     renew_token,
@@ -32,7 +33,9 @@ def track(token: str):
     shipment = shipment_by_token(token)
     if shipment is None:
         abort(404)
-    response = make_response(render_template("tracking/track.html", shipment=shipment))
+    response = make_response(
+        render_template("tracking/track.html", shipment=shipment, format=PageFormat())
+    )
     # The token is the key to this page: it must not leave in a Referer header, land in a search
     # engine, or stay in a shared cache after it was revoked.
     response.headers["Referrer-Policy"] = "no-referrer"
