@@ -19,6 +19,7 @@ from aidtracker.config import settings_from_environment
 from aidtracker.dashboard.views import blueprint as dashboard_blueprint
 from aidtracker.errors import blueprint as errors_blueprint
 from aidtracker.extensions import babel, csrf, db, login_manager, migrate
+from aidtracker.funds.views import blueprint as funds_blueprint
 from aidtracker.headers import init_security_headers, trust_reverse_proxies
 from aidtracker.health import blueprint as health_blueprint
 from aidtracker.i18n import init_i18n, select_locale, select_timezone
@@ -27,6 +28,7 @@ from aidtracker.imports.reference_views import blueprint as reference_imports_bl
 from aidtracker.input_guard import init_input_guard
 from aidtracker.money.views import blueprint as rates_blueprint
 from aidtracker.notifications.views import blueprint as notifications_blueprint
+from aidtracker.packing.views import blueprint as packing_blueprint
 from aidtracker.parties.views import blueprints as parties_blueprints
 from aidtracker.paths import resource_dir
 from aidtracker.reports.views import blueprint as reports_blueprint
@@ -92,6 +94,8 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     app.register_blueprint(notifications_blueprint)
     app.register_blueprint(tracking_blueprint)
     app.register_blueprint(audit_blueprint)
+    app.register_blueprint(packing_blueprint)
+    app.register_blueprint(funds_blueprint)
     app.add_url_rule("/", endpoint="index", view_func=_home)
 
     cli.register_commands(app)

@@ -18,6 +18,7 @@ from aidtracker.parties.models import Organisation
 
 def register_commands(app: Flask) -> None:
     from aidtracker.backup.cli import backup_command, restore_command
+    from aidtracker.funds.cli import donations_command
     from aidtracker.generate import generate_data_command
     from aidtracker.imports.cli import import_group
     from aidtracker.imports.reference_cli import (
@@ -28,6 +29,7 @@ def register_commands(app: Flask) -> None:
 
     import_group.add_command(catalogue_import_command)
     import_group.add_command(organisations_import_command)
+    import_group.add_command(donations_command)
 
     app.cli.add_command(load_demo_command)
     app.cli.add_command(create_user_command)

@@ -16,6 +16,7 @@ from aidtracker.auth.models import Role, User
 from aidtracker.catalogue.defaults import DEFAULT_ITEMS, sector_for
 from aidtracker.catalogue.models import CatalogueItem
 from aidtracker.extensions import db
+from aidtracker.funds.models import CashDonation, DonationStatus, Fund
 from aidtracker.money.models import ExchangeRate
 from aidtracker.parties.models import (
     City,
@@ -566,8 +567,62 @@ def load_demo() -> dict[str, int]:
         if db.session.scalar(select(Shipment.id).filter_by(reference=spec.reference)) is None:
             db.session.add(_build_shipment(spec, cities, organisations, items, users))
             count("shipments")
+    _load_funds(organisations, users, count)
     db.session.commit()
     return added
+
+
+DEMO_FUND = "Lublin Residents' Fundraiser"
+# (day, donor, amount, currency, status, reference): enough paid in for every purchase of the
+# demo shipments (119,270.00 PLN), in time for each, and one pledge not yet paid.
+DEMO_DONATIONS = [
+    (date(2022, 3, 14), FUNDRAISER, "40000.00", "PLN", DonationStatus.PAID, "Collection 1/2022"),
+    (date(2022, 4, 1), TEXTILES, "10000.00", "PLN", DonationStatus.PAID, "Transfer 2022/04/001"),
+    (date(2022, 11, 10), FUNDRAISER, "45000.00", "PLN", DonationStatus.PAID, "Collection 2/2022"),
+    (date(2023, 2, 1), PROTECTION_CIVILE, "5000.00", "EUR", DonationStatus.PAID, "PC-2023-017"),
+    (date(2023, 3, 15), FUNDRAISER, "150000.00", "PLN", DonationStatus.PAID, "Collection 1/2023"),
+    (date(2023, 4, 20), TEXTILES, "15000.00", "PLN", DonationStatus.PLEDGED, "Summer convoy"),
+]
+
+
+def _load_funds(organisations, users, count) -> None:
+    """The residents' fund, its donations, and the fund on the purchased demo lines."""
+    fund = db.session.scalar(select(Fund).filter_by(name=DEMO_FUND))
+    if fund is None:
+        fund = Fund(
+            name=DEMO_FUND,
+            currency="PLN",
+            purpose="Food, medical supplies and hygiene kits for Lublin's partner cities.",
+            owner=organisations[FUNDRAISER],
+            is_open=True,
+            overdraft_limit=Decimal("0.00"),
+        )
+        db.session.add(fund)
+        count("funds")
+        for day, donor, amount, currency, status, reference in DEMO_DONATIONS:
+            fund.donations.append(
+                CashDonation(
+                    donor=organisations[donor],
+                    amount=Decimal(amount),
+                    currency=currency,
+                    donated_on=day,
+                    status=status,
+                    reference=reference,
+                    recorded_by=users["accountant@lublin.example"],
+                    recorded_at=_at(day),
+                )
+            )
+            count("cash donations")
+    db.session.flush()
+    unfunded = db.session.scalars(
+        select(ShipmentLine).where(
+            ShipmentLine.funding == Funding.PURCHASED,
+            ShipmentLine.fund_id.is_(None),
+            ShipmentLine.donor_id == organisations[FUNDRAISER].id,
+        )
+    )
+    for line in unfunded:
+        line.fund = fund
 
 
 def _build_shipment(spec: DemoShipment, cities, organisations, items, users) -> Shipment:

@@ -8,8 +8,10 @@ from aidtracker.api.models import ApiToken
 from aidtracker.audit.models import AuditEntry
 from aidtracker.auth.models import SecurityEvent, User
 from aidtracker.catalogue.models import CatalogueItem
+from aidtracker.funds.models import CashDonation, Fund
 from aidtracker.money.models import ExchangeRate
 from aidtracker.notifications.models import OutboxMessage
+from aidtracker.packing.models import PackingUnit, UnitContent
 from aidtracker.parties.models import City, Organisation, Partnership, PartnershipStep
 from aidtracker.reports.models import ReportExport
 from aidtracker.shipments.models import Document, Shipment, ShipmentLine, StatusEvent
@@ -17,12 +19,15 @@ from aidtracker.shipments.models import Document, Shipment, ShipmentLine, Status
 __all__ = [
     "ApiToken",
     "AuditEntry",
+    "CashDonation",
     "CatalogueItem",
     "City",
     "Document",
     "ExchangeRate",
+    "Fund",
     "Organisation",
     "OutboxMessage",
+    "PackingUnit",
     "Partnership",
     "PartnershipStep",
     "ReportExport",
@@ -30,5 +35,6 @@ __all__ = [
     "Shipment",
     "ShipmentLine",
     "StatusEvent",
+    "UnitContent",
     "User",
 ]

@@ -46,6 +46,8 @@ class AuditedEntity(StrEnum):
     ORGANISATION = "organisation"
     EXCHANGE_RATE = "exchange_rate"
     USER = "user"
+    FUND = "fund"
+    CASH_DONATION = "cash_donation"
 
     @property
     def label(self) -> str:
@@ -59,6 +61,8 @@ AUDITED_ENTITY_LABELS = {
     AuditedEntity.ORGANISATION: _l("Organisation"),
     AuditedEntity.EXCHANGE_RATE: _l("Exchange rate"),
     AuditedEntity.USER: _l("User"),
+    AuditedEntity.FUND: _l("Fund"),
+    AuditedEntity.CASH_DONATION: _l("Cash donation"),
 }
 
 

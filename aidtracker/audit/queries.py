@@ -21,6 +21,7 @@ from aidtracker.audit.service import AUDITED_BY_ENTITY, HIDDEN
 from aidtracker.auth.models import User
 from aidtracker.catalogue.models import CatalogueItem
 from aidtracker.extensions import db
+from aidtracker.funds.models import Fund
 from aidtracker.i18n import current_language
 from aidtracker.pagination import Page, paginate
 from aidtracker.parties.models import City, Organisation
@@ -107,6 +108,19 @@ FIELD_LABELS = {
     "language": _l("Language"),
     "active": _l("Active"),
     "notifications_enabled": _l("E-mail notifications"),
+    # funds and cash donations
+    "fund_id": _l("Fund"),
+    "purpose": _l("Purpose"),
+    "owner_id": _l("Held by"),
+    "is_open": _l("Open"),
+    "overdraft_limit": _l("Allowed overdraft"),
+    "overdraft_reason": _l("Reason for the overdraft"),
+    "overdraft_allowed_by_id": _l("Overdraft allowed by"),
+    "overdraft_allowed_at": _l("Overdraft allowed at"),
+    "amount": _l("Amount"),
+    "donated_on": _l("Date of the donation"),
+    "recorded_by_id": _l("Recorded by"),
+    "recorded_at": _l("Recorded at"),
 }
 """What each recorded column is called on the page and in the export."""
 
@@ -116,6 +130,7 @@ _NAMES = {
     "users": lambda: (User.id, User.email),
     "shipments": lambda: (Shipment.id, Shipment.reference),
     "catalogue_items": lambda: (CatalogueItem.id, CatalogueItem.name_in_sql(current_language())),
+    "funds": lambda: (Fund.id, Fund.name),
 }
 """How a record that a column points to is named, by table."""
 

@@ -34,6 +34,7 @@ from aidtracker.audit.models import AuditAction, AuditedEntity, AuditEntry
 from aidtracker.auth.models import User
 from aidtracker.database import utcnow
 from aidtracker.extensions import db
+from aidtracker.funds.models import CashDonation, Fund
 from aidtracker.money.models import ExchangeRate
 from aidtracker.parties.models import Organisation
 from aidtracker.shipments.models import Document, Shipment, ShipmentLine, ShipmentStatus
@@ -127,6 +128,13 @@ AUDITED = (
         naming=("email",),
         ignored=frozenset({"last_login_at"}),
         secret=frozenset({"password_hash"}),
+    ),
+    AuditedModel(AuditedEntity.FUND, Fund, key=("name",), naming=("name",)),
+    AuditedModel(
+        AuditedEntity.CASH_DONATION,
+        CashDonation,
+        key=("fund_id", "donor_id", "donated_on", "amount", "currency"),
+        naming=("amount", "currency", "donated_on"),
     ),
 )
 AUDITED_BY_ENTITY = {audited.entity: audited for audited in AUDITED}
@@ -545,6 +553,9 @@ def _labels(session: Session, notes: list[_Note]) -> dict[int, str]:
             label = f"{references.get(naming['shipment_id'], '?')}: {naming['filename']}"
         elif entity is AuditedEntity.EXCHANGE_RATE:
             label = f"{naming['currency']} {_plain(naming['rate_date'])}"
+        elif entity is AuditedEntity.CASH_DONATION:
+            amount, day = _plain(naming["amount"]), _plain(naming["donated_on"])
+            label = f"{amount} {naming['currency']} {day}"
         else:
             label = str(naming[note.audited.naming[0]])
         labels[id(note)] = label

@@ -19,6 +19,7 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, exists, or_, select, true
 
 from aidtracker.auth.models import Role, User
+from aidtracker.funds.models import CashDonation, Fund
 from aidtracker.shipments.models import Shipment, ShipmentLine
 
 
@@ -47,9 +48,20 @@ class Permission(StrEnum):
     """Read the e-mail notifications the application wrote, sent or not (administrators)."""
     READ_AUDIT_TRAIL = "read_audit_trail"
     """Read and export the audit trail of every change (administrators)."""
+    VIEW_FUNDS = "view_funds"
+    """See funds and cash donations: all of them, or for partners their organisation's."""
+    RECORD_DONATIONS = "record_donations"
+    """Open and close funds, record cash donations and move them from pledged to paid."""
+    ALLOW_OVERDRAFT = "allow_overdraft"
+    """Let a fund's purchases take it below zero, with a recorded reason (accountants)."""
 
 
-_EVERYONE = {Permission.OWN_ACCOUNT, Permission.VIEW_SHIPMENTS, Permission.EXPORT_PACKING_LIST}
+_EVERYONE = {
+    Permission.OWN_ACCOUNT,
+    Permission.VIEW_SHIPMENTS,
+    Permission.EXPORT_PACKING_LIST,
+    Permission.VIEW_FUNDS,
+}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
@@ -62,6 +74,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_REFERENCE_DATA,
             Permission.VIEW_RATES,
             Permission.EXPORT_REPORTS,
+            Permission.RECORD_DONATIONS,
         }
     ),
     Role.ACCOUNTANT: frozenset(
@@ -71,6 +84,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.VIEW_RATES,
             Permission.MANAGE_RATES,
             Permission.EXPORT_REPORTS,
+            Permission.RECORD_DONATIONS,
+            Permission.ALLOW_OVERDRAFT,
         }
     ),
     Role.PARTNER: frozenset(_EVERYONE | {Permission.CONFIRM_RECEIPT}),
@@ -113,6 +128,34 @@ def visible_shipments_clause(user: User) -> ColumnElement[bool]:
                 ShipmentLine.shipment_id == Shipment.id, ShipmentLine.donor_id == organisation_id
             )
         ),
+    )
+
+
+def visible_funds_clause(user: User) -> ColumnElement[bool]:
+    """A WHERE clause on Fund: every fund for city roles; for a partner, the funds its
+    organisation owns or gave money to."""
+    if sees_every_shipment(user):
+        return true()
+    organisation_id = user.organisation_id
+    return or_(
+        Fund.owner_id == organisation_id,
+        exists(
+            select(CashDonation.id).where(
+                CashDonation.fund_id == Fund.id, CashDonation.donor_id == organisation_id
+            )
+        ),
+    )
+
+
+def visible_donations_clause(user: User) -> ColumnElement[bool]:
+    """A WHERE clause on CashDonation: all for city roles; for a partner, its own gifts and
+    those made to the funds it owns."""
+    if sees_every_shipment(user):
+        return true()
+    organisation_id = user.organisation_id
+    return or_(
+        CashDonation.donor_id == organisation_id,
+        CashDonation.fund_id.in_(select(Fund.id).where(Fund.owner_id == organisation_id)),
     )
 
 

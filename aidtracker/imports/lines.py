@@ -18,6 +18,12 @@ the unit and the funding by the words they use:
   refused. The currency is an ISO 4217 code (a few symbols such as "zł" and "€" are read too).
 - **Funding**: ``in_kind`` or ``purchased``, their labels, or the usual Polish and Ukrainian
   words; empty means an in-kind donation, as in the form.
+- **Fund**: for purchased goods, the fund's name as AidTracker lists it; empty takes the donor's
+  own fund when it holds exactly one open fund, as in the form. The purchases of the file must
+  not take a fund below zero (``funds.service.draw_problems``). A file without a Fund column
+  (written before funds existed, or exported from a packing list) adds its purchased lines
+  without a fund, as lines entered before funds existed: they draw on no fund until one is
+  chosen in the shipment form, and the preview says how many there are.
 - **Lot, expiry, gross weight**: as in the form; medical goods need a lot and an expiry date.
 
 The headers of AidTracker's own register and packing list are among those recognised, and the
@@ -50,6 +56,8 @@ from aidtracker.catalogue.service import (
 )
 from aidtracker.database import utcnow
 from aidtracker.extensions import db
+from aidtracker.funds.models import Fund
+from aidtracker.funds.service import Draw, default_fund, draw_problems, purchase_day
 from aidtracker.imports.blank import TemplateColumn, template_workbook
 from aidtracker.imports.reader import (
     Field,
@@ -141,6 +149,7 @@ LINE_FIELDS = [
         "funding",
         frozenset({"Funding", "Type of aid", "Finansowanie", "Фінансування", "Вид допомоги"}),
     ),
+    Field("fund", frozenset({"Fund", "Fundusz", "Фонд"})),
     Field(
         "lot",
         frozenset(
@@ -192,6 +201,7 @@ COLUMN_LABELS = {
     "currency": _l("Currency"),
     "donor": _l("Donor"),
     "funding": _l("Funding"),
+    "fund": _l("Fund"),
     "lot": _l("Lot"),
     "expiry": _l("Expiry"),
     "gross_weight_kg": _l("Gross weight (kg)"),
@@ -282,6 +292,7 @@ class NewLine:
     lot: str | None
     expiry: date | None
     gross_weight_kg: Decimal | None
+    fund: Fund | None = None
     value_from_catalogue: bool = False
     """The file left the unit value empty and the catalogue's default was taken."""
 
@@ -344,6 +355,7 @@ def check_lines(shipment: Shipment, source: Source) -> tuple[list[NewLine], list
     ensure_draft(shipment)
     table = read_table(source, line_fields())
     rules = LineRules.load(departure=shipment.planned_departure)
+    rules.fund_column = "fund" in table.columns
     lines: list[NewLine] = []
     problems = list(table.problems)
     troubled = {(problem.row, problem.column) for problem in table.problems}
@@ -365,9 +377,28 @@ def check_lines(shipment: Shipment, source: Source) -> tuple[list[NewLine], list
                 row=table.header_row,
             )
         )
+    if not problems:
+        problems = _purchase_problems(shipment, table, lines)
+        if problems:
+            lines = []
     order = {title: FIELD_ORDER[name] for name, title in table.columns.items()}
     problems.sort(key=lambda problem: (problem.row, order.get(problem.column, len(order))))
     return lines, problems
+
+
+def _purchase_problems(shipment: Shipment, table: Table, lines: list[NewLine]) -> list[Problem]:
+    """The purchases that their funds cannot pay for, on top of what the shipment holds."""
+    draws = [
+        Draw(index, line.fund, line.quantity, line.unit_value, line.currency)
+        for index, line in enumerate(lines)
+        if line.fund is not None
+    ]
+    day = purchase_day(shipment.dispatch_date, shipment.planned_departure)
+    column = column_title(table, "fund")
+    return [
+        Problem(lines[index].sheet, lines[index].row, column, message)
+        for index, message in sorted(draw_problems(draws, shipment=None, on=day).items())
+    ]
 
 
 def line_fields() -> list[Field]:
@@ -405,8 +436,11 @@ class LineRules:
         items: list[CatalogueItem],
         organisations: list[Organisation],
         departure: date | None,
+        funds: list[Fund] = (),
     ):
         self.departure = departure
+        self.funds = {normalise(f.name): f for f in funds}
+        self.fund_column = True
         self.items_by_name: dict[str, list[CatalogueItem]] = {}
         self.items_by_hs_code: dict[str, list[CatalogueItem]] = {}
         for item in items:
@@ -428,6 +462,7 @@ class LineRules:
             list(db.session.scalars(select(CatalogueItem))),
             list(db.session.scalars(select(Organisation))),
             departure,
+            list(db.session.scalars(select(Fund))),
         )
 
     def is_footer(self, row: Row) -> bool:
@@ -471,6 +506,14 @@ class LineRules:
         currency = self._once(problems, self._currency, cells.get("currency"))
         donor = self._once(problems, self._donor, cells.get("donor"))
         funding = self._once(problems, self._funding, cells.get("funding"))
+        fund = self._once(problems, self._fund, cells.get("fund"))
+        if (
+            fund is None
+            and funding is Funding.PURCHASED
+            and self.fund_column
+            and "fund" not in problems
+        ):
+            fund = self._once(problems, self._default_fund, donor)
         lot = read("lot", text)
         if lot is not None and len(lot) > MAX_LOT_LENGTH:
             problems["lot"] = _(
@@ -489,6 +532,7 @@ class LineRules:
             quantity=quantity,
             donor=donor,
             funding=funding or Funding.IN_KIND,
+            fund=fund,
             unit=unit,
             unit_value=unit_value,
             currency=currency,
@@ -496,7 +540,8 @@ class LineRules:
             expiry=expiry,
             gross_weight_kg=weight,
         )
-        for name, message in line_problems(entry, departure=self.departure).items():
+        checked = line_problems(entry, departure=self.departure, fund_required=self.fund_column)
+        for name, message in checked.items():
             problems.setdefault(name, message)
         if problems:
             return None, problems
@@ -510,6 +555,7 @@ class LineRules:
             currency=currency or item.default_currency,
             donor=donor,
             funding=entry.funding,
+            fund=fund,
             lot=lot,
             expiry=expiry,
             gross_weight_kg=weight,
@@ -540,6 +586,18 @@ class LineRules:
         except CellError as error:
             return None, {"funding": error.message}
         return (Funding(funding) if funding else None), {}
+
+    def _fund(self, cell) -> tuple[Fund | None, dict[str, str]]:
+        name = text(cell)
+        if name is None:
+            return None, {}
+        fund = self.funds.get(normalise(name))
+        if fund is None:
+            return None, {"fund": _("No fund is named “%(name)s”.", name=name)}
+        return fund, {}
+
+    def _default_fund(self, donor: Organisation | None) -> tuple[Fund | None, dict[str, str]]:
+        return default_fund(donor), {}
 
     def _item(self, name_cell, hs_cell, unit: Unit | None) -> tuple[CatalogueItem | None, dict]:
         """The catalogue item the row names; see the module's docstring for the rule."""
@@ -892,6 +950,7 @@ def add_lines(shipment: Shipment, source: Source, *, expected_version: int, by: 
                 "currency": line.currency,
                 "donor_id": line.donor.id if line.donor else None,
                 "funding": line.funding,
+                "fund_id": line.fund.id if line.fund else None,
                 "lot": line.lot,
                 "expiry": line.expiry,
                 "gross_weight_kg": line.gross_weight_kg,

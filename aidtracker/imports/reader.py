@@ -40,6 +40,7 @@ measured against openpyxl for this (see ``bench/import_bench.py`` and the README
 but shows neither, so openpyxl stays.
 """
 
+import csv
 import dataclasses
 import io
 import logging
@@ -229,6 +230,73 @@ def read_table(source: BinaryIO | Path | str | bytes, fields: list[Field]) -> Ta
         raise ImportFileError(_damaged()) from None
     finally:
         archive.close()
+
+
+def read_table_or_csv(source: BinaryIO | Path | str | bytes, fields: list[Field]) -> Table:
+    """``read_table`` for a workbook, ``read_csv_table`` for anything else: banks export their
+    statements as either."""
+    content = _read_source(source)
+    if content.startswith((ZIP_MAGIC, CFB_MAGIC)):
+        return read_table(content, fields)
+    return read_csv_table(content, fields)
+
+
+def read_csv_table(content: bytes, fields: list[Field]) -> Table:
+    """The table of `fields` in a CSV text (UTF-8, separated by commas, semicolons or tabs),
+    found and read by the rules of ``read_table``; every cell is text (or None when empty)."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFileError(
+            _("The file is neither an Excel workbook nor a CSV text in UTF-8: save it as either.")
+        ) from None
+    if "\x00" in text:
+        raise ImportFileError(_("The file is neither an Excel workbook nor a CSV text."))
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    title = "CSV"
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), dialect))
+    except csv.Error:
+        raise ImportFileError(_("The CSV text cannot be read: save it again as CSV.")) from None
+    lookup = _header_lookup(fields)
+    for number, row in enumerate(rows[:HEADER_SEARCH_ROWS], start=1):
+        header = _header_in(tuple(row), number, lookup)
+        if _complete(header, fields):
+            break
+    else:
+        raise ImportFileError(
+            _(
+                "No header row in the first %(count)d rows. The header row must name these "
+                "columns: %(headers)s.",
+                count=HEADER_SEARCH_ROWS,
+                headers="; ".join(
+                    " / ".join(sorted(f.headers, key=str.casefold)) for f in fields if f.required
+                ),
+            )
+        )
+    index_of = {name: found[0][0] for name, found in header.found.items()}
+    columns = {name: found[0][1] for name, found in header.found.items()}
+    required = [field.name for field in fields if field.required]
+    table = Table(title, header.number, columns, [], [])
+    for number, row in enumerate(rows[header.number :], start=header.number + 1):
+        cells = {
+            name: (row[index].strip() or None) if index < len(row) else None
+            for name, index in index_of.items()
+        }
+        if all(cells[name] is None for name in required) or _is_totals_row(tuple(row)):
+            continue
+        if len(table.rows) == MAX_ROWS:
+            raise ImportFileError(
+                _(
+                    "The table has more than %(count)d rows. Split it into several files.",
+                    count=MAX_ROWS,
+                )
+            )
+        table.rows.append(Row(title, number, cells, columns))
+    return table
 
 
 # --- the file ----------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """Donor statement: what each donor's gifts and funds sent in the period, by category and
-destination, in the reporting currency, with every line behind the figures.
+destination, in the reporting currency, with every line behind the figures; and, per donor, the
+cash given (by status), the goods bought from the funds it gave to (pro rata to its share of the
+money paid into each fund) and the goods given in kind.
 
 It reads the same lines as the register (``line_rows``), so the statement's grand total is the
 register's. The lines sheet is written as rows stream in (in dispatch order, each with its donor);
@@ -8,14 +10,18 @@ only the small per donor × category × destination totals are held until the en
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from flask_babel import gettext as _
 
 from aidtracker.auth.models import User
 from aidtracker.catalogue.models import Category
+from aidtracker.funds.models import DonationStatus
+from aidtracker.funds.service import CashGiven, FundShares, cash_given, paid_shares
+from aidtracker.money.rates import MissingRate, round_cents
 from aidtracker.reports.parameters import period_workbook, write_parameters_sheet
 from aidtracker.reports.register import enum_labels
-from aidtracker.reports.scope import ReportParameters
+from aidtracker.reports.scope import ReportParameters, valuation_needs
 from aidtracker.reports.summary import (
     SUBTOTAL_STYLES,
     GrandTotals,
@@ -24,8 +30,14 @@ from aidtracker.reports.summary import (
     category_key,
     valued_lines,
 )
-from aidtracker.reports.valuation import line_value
+from aidtracker.reports.valuation import (
+    ExportRefused,
+    Valuation,
+    line_value,
+    missing_rate_messages,
+)
 from aidtracker.reports.xlsx import Column, Sheet, Style, quantity_style
+from aidtracker.shipments.models import Funding
 
 BATCH = 1_000
 QUANTITY = 9
@@ -73,6 +85,20 @@ class DonorStatementTotals(GrandTotals):
     """What the statement found: the whole period, and per donor (by name, "No donor" last)."""
 
     by_donor: dict[str, Tally] = field(default_factory=dict)
+    funds_by_donor: dict[str, "DonorFunds"] = field(default_factory=dict)
+
+
+@dataclass
+class DonorFunds:
+    """One donor's cash and what it became, in the reporting currency."""
+
+    name: str
+    cash: dict[DonationStatus, Decimal] = field(
+        default_factory=lambda: dict.fromkeys(DonationStatus, Decimal("0.00"))
+    )
+    bought: Decimal = Decimal("0.00")
+    """Goods bought from the funds it gave to, its pro rata part."""
+    in_kind: Decimal = Decimal("0.00")
 
 
 def write_donor_statement(
@@ -89,6 +115,21 @@ def write_donor_statement(
     totals = DonorStatementTotals()
     groups: dict[int | None, DonorGroup] = {}
     title = donor_statement_title()
+    # The lines' rates are named first (``period_workbook`` checks them again, cheaply): a
+    # missing rate of the goods is what people fix first.
+    Valuation.checked(currency, valuation_needs(user, parameters))
+    try:
+        cash = cash_given(
+            start=parameters.date_from,
+            end=parameters.date_to,
+            currency=currency,
+            donor_id=parameters.donor_id,
+        )
+        shares = paid_shares(parameters.date_to)
+    except MissingRate as missing:
+        raise ExportRefused(missing_rate_messages([missing])) from None
+    fund_goods: dict[int, Decimal] = {}
+    in_kind: dict[int, Decimal] = {}
     with period_workbook(target, title, user, parameters) as (workbook, valuation):
         # The statement opens on its totals; they are written once every line has been read.
         statement = workbook.add_sheet(
@@ -116,6 +157,10 @@ def write_donor_statement(
             group.cells.setdefault(key, Tally()).add(row.shipment_id, converted.value)
             group.total.add(row.shipment_id, converted.value)
             totals.total.add(row.shipment_id, converted.value)
+            if row.funding == Funding.PURCHASED and row.fund_id is not None:
+                fund_goods[row.fund_id] = fund_goods.get(row.fund_id, 0) + converted.value
+            elif row.funding == Funding.IN_KIND and row.donor_id is not None:
+                in_kind[row.donor_id] = in_kind.get(row.donor_id, 0) + converted.value
             batch.append(
                 (
                     donor,
@@ -145,6 +190,29 @@ def write_donor_statement(
         )
         _write_statement(statement, [group for _donor_id, group in ordered], totals.total)
         totals.by_donor = {group.name: group.total for _donor_id, group in ordered}
+        totals.funds_by_donor = _write_cash_and_funds(
+            workbook.add_sheet(
+                _("Cash and funds"),
+                [
+                    Column(_("Donor"), max_width=40),
+                    Column(_("Cash pledged"), Style.MONEY),
+                    Column(_("Cash committed"), Style.MONEY),
+                    Column(_("Cash paid"), Style.MONEY),
+                    Column(
+                        _("Goods bought from its funds (%(currency)s)", currency=currency),
+                        Style.MONEY,
+                    ),
+                    Column(_("Goods given in kind (%(currency)s)", currency=currency), Style.MONEY),
+                ],
+            ),
+            currency,
+            cash,
+            shares,
+            fund_goods,
+            in_kind,
+            {donor_id: group.name for donor_id, group in groups.items() if donor_id is not None},
+            parameters.donor_id,
+        )
         write_parameters_sheet(
             workbook,
             title,
@@ -213,3 +281,101 @@ def _write_statement(sheet: Sheet, groups: list[DonorGroup], total: Tally) -> No
         [_("Total"), None, None, None, total.shipments, total.lines, total.value],
         [Style.BOLD, *SUBTOTAL_STYLES[1:]],
     )
+
+
+def _write_cash_and_funds(
+    sheet: Sheet,
+    currency: str,
+    cash: dict[int, CashGiven],
+    shares: dict[int, FundShares],
+    fund_goods: dict[int, Decimal],
+    in_kind: dict[int, Decimal],
+    names: dict[int, str],
+    only_donor: int | None,
+) -> dict[str, DonorFunds]:
+    """Per donor: cash by status, its part of what its funds bought, its goods in kind; then
+    each donor's share of each fund, and the method, stated so that the sheet explains itself."""
+    donors: dict[int, DonorFunds] = {}
+
+    def donor(donor_id: int, name: str) -> DonorFunds:
+        return donors.setdefault(donor_id, DonorFunds(name))
+
+    for donor_id, given in cash.items():
+        donor(donor_id, given.name).cash = dict(given.by_status)
+    parts: list[tuple] = []
+    for fund_id, fund in sorted(shares.items(), key=lambda item: item[1].name.casefold()):
+        bought = fund_goods.get(fund_id, Decimal("0.00"))
+        for donor_id, paid in sorted(fund.paid_by.items(), key=lambda i: fund.donor_names[i[0]]):
+            if only_donor and donor_id != only_donor:
+                continue
+            share = fund.share(donor_id)
+            part = round_cents(bought * share)
+            donor(donor_id, fund.donor_names[donor_id]).bought += part
+            parts.append(
+                (
+                    fund.donor_names[donor_id],
+                    fund.name,
+                    paid,
+                    fund.currency,
+                    (share * 100).quantize(Decimal("0.001")),
+                    bought,
+                    part,
+                )
+            )
+    for donor_id, value in in_kind.items():
+        donor(donor_id, names.get(donor_id, "")).in_kind += value
+    sheet.header(autofilter=False)
+    ordered = sorted(donors.values(), key=lambda d: d.name.casefold())
+    for entry in ordered:
+        sheet.append(
+            [
+                entry.name,
+                entry.cash[DonationStatus.PLEDGED],
+                entry.cash[DonationStatus.COMMITTED],
+                entry.cash[DonationStatus.PAID],
+                entry.bought,
+                entry.in_kind,
+            ]
+        )
+    sheet.append(
+        [
+            _("Total"),
+            *(sum((d.cash[status] for d in ordered), Decimal("0.00")) for status in DonationStatus),
+            sum((d.bought for d in ordered), Decimal("0.00")),
+            sum((d.in_kind for d in ordered), Decimal("0.00")),
+        ],
+        [Style.BOLD, *[Style.TOTAL_MONEY] * 5],
+    )
+    sheet.blank()
+    sheet.append(
+        [
+            _("Donor"),
+            _("Fund"),
+            _("Paid into the fund by the end of the period"),
+            _("Fund currency"),
+            _("Share of the fund (%)"),
+            _("Bought from the fund in the period (%(currency)s)", currency=currency),
+            _("Donor's part (%(currency)s)", currency=currency),
+        ],
+        Style.HEADER,
+    )
+    for values in parts:
+        sheet.append(
+            values, [None, None, Style.MONEY, None, Style.DECIMAL, Style.MONEY, Style.MONEY]
+        )
+    sheet.blank()
+    for note in (
+        _(
+            "Method: the goods bought from a fund in the period are attributed to the donors "
+            "of the fund pro rata to their share of the money paid into it by the end of the "
+            "period (in the fund's currency). Each donor's part is rounded half-up to the cent, "
+            "so the parts may differ from the fund's purchases by a few cents."
+        ),
+        _(
+            "Cash is counted on the day of its current status (pledge, commitment or payment) "
+            "and converted at that day's rate; only paid money can be spent."
+        ),
+        _("Filters other than the donor apply to the goods, not to the cash."),
+    ):
+        sheet.append([note], Style.WRAP)
+    return {entry.name: entry for entry in ordered}

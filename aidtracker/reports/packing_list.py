@@ -6,6 +6,9 @@ donor-only partner lists its own lines, and a line whose value the user may not 
 has empty value cells. Values stay in each line's own currency; amounts in different currencies are
 totalled apart, never mixed. The header ends with the shipment's public tracking link, and its QR
 code sits in the top right corner, so that anybody holding the paper can follow the load.
+
+A shipment packed in units (pallets, boxes, crates) gets a second sheet, one row per unit and line
+it holds, with the totals customs and carriers count: units, packages, gross weight and volume.
 """
 
 from decimal import Decimal
@@ -13,6 +16,8 @@ from decimal import Decimal
 from aidtracker.auth.models import User
 from aidtracker.auth.permissions import ShipmentAccess
 from aidtracker.i18n import Multilingual, country_language
+from aidtracker.packing import service as packing
+from aidtracker.packing.models import PackingUnit
 from aidtracker.parties.models import City, Organisation
 from aidtracker.reports.parameters import generated_at, open_workbook, user_label
 from aidtracker.reports.xlsx import Column, PageSetup, Sheet, Style, column_letter, quantity_style
@@ -117,6 +122,8 @@ def write_packing_list(target, user: User, shipment: Shipment) -> None:
     access = ShipmentAccess(user, shipment)
     lines = access.lines
     text = packing_list_languages(shipment)
+    every_unit = packing.units_of(shipment)
+    units = packing.visible_units(every_unit, access)
     fields = header_fields(text, shipment)
     # Rows 1-2 title and statement, a blank, the header block, a blank, then the two rows that
     # head every printed page: the reference with the statement, and the column headings.
@@ -164,6 +171,135 @@ def write_packing_list(target, user: User, shipment: Shipment) -> None:
                 )
             ]
         )
+        if units:
+            _write_units(workbook, text, shipment, lines, every_unit, units)
+
+
+UNIT_LAST_COLUMN = 10
+UNIT_WEIGHT, UNIT_VOLUME = 8, 10
+
+
+def unit_columns(text: Multilingual) -> list[Column]:
+    """The units sheet: one row per unit and line it holds (a unit's own figures on its first)."""
+    return [
+        Column(text.gettext("Packing unit"), min_width=6, max_width=10),
+        Column(text.gettext("Kind"), max_width=20),
+        Column(text.gettext("On unit"), max_width=10),
+        Column(text.gettext("No."), Style.INTEGER, min_width=4, max_width=6),
+        Column(text.gettext("Item"), min_width=30, max_width=40),
+        Column(text.gettext("Quantity"), Style.INTEGER, max_width=14),
+        Column(text.gettext("Unit of measure"), max_width=12),
+        Column(text.gettext("Dimensions (cm)"), max_width=18),
+        Column(text.gettext("Gross weight (kg)"), Style.DECIMAL, max_width=14),
+        Column(text.gettext("Units on it"), Style.INTEGER, max_width=10),
+        Column(text.gettext("Volume (m³)"), Style.DECIMAL, max_width=12),
+    ]
+
+
+def _write_units(
+    workbook,
+    text: Multilingual,
+    shipment: Shipment,
+    lines: list[ShipmentLine],
+    every_unit: list[PackingUnit],
+    units: list[PackingUnit],
+) -> None:
+    """The units sheet: unit n/N, what it is and stands on, each line it holds (numbered as on
+    the first sheet), its gross weight, dimensions and volume; then the totals."""
+    numbers = {line.id: number for number, line in enumerate(lines, start=1)}
+    children = packing.children_of(every_unit)
+    total = len(every_unit)
+    by_id = {unit.id: unit for unit in every_unit}
+    sheet = workbook.add_sheet(
+        text.gettext("Packing units").replace(text.SEPARATOR, " – "),
+        unit_columns(text),
+        PageSetup(landscape=True, repeat_rows=(3, 3), footer=shipment.reference),
+    )
+    for value in (packing_list_title(text, shipment), statement(text)):
+        row = sheet.append([value], Style.TITLE)
+        sheet.merge(row, 0, row, UNIT_LAST_COLUMN)
+    sheet.append([column.header for column in sheet.columns], Style.HEADER)
+    for unit in units:
+        contents = [c for c in unit.contents if c.line_id in numbers] or [None]
+        for index, content in enumerate(contents):
+            first = index == 0
+            line = content.line if content else None
+            styles: list[Style | None] = [None] * (UNIT_LAST_COLUMN + 1)
+            if content:
+                styles[5] = quantity_style(content.quantity)
+            sheet.append(
+                [
+                    packing.label_of(unit, total),
+                    text.label(unit.kind.label) if first else None,
+                    packing.label_of(by_id[unit.parent_id], total)
+                    if first and unit.parent_id
+                    else None,
+                    numbers[line.id] if line else None,
+                    text.item_name(line.item) if line else None,
+                    content.quantity if content else None,
+                    text.label(line.unit.label) if line else None,
+                    _dimensions(unit) if first else None,
+                    packing.unit_weight(unit, children) if first else None,
+                    (len(children.get(unit.id, [])) or None) if first else None,
+                    _volume(packing.unit_volume(unit, children)) if first else None,
+                ],
+                styles,
+            )
+    totals = packing.packing_totals(units)
+    styles = [None] * (UNIT_LAST_COLUMN + 1)
+    styles[0], styles[UNIT_WEIGHT], styles[UNIT_VOLUME] = (
+        Style.BOLD,
+        Style.TOTAL_DECIMAL,
+        Style.TOTAL_DECIMAL,
+    )
+    row = [None] * (UNIT_LAST_COLUMN + 1)
+    row[0] = text.ngettext("Total: %(num)d unit", "Total: %(num)d units", totals.units)
+    row[1] = ", ".join(
+        f"{text.label(kind.label)}: {count}" for kind, count in totals.by_kind.items()
+    )
+    row[UNIT_WEIGHT], row[UNIT_VOLUME] = totals.gross_weight_kg, totals.volume_m3
+    sheet.append(row, styles)
+    sheet.append(
+        [
+            text.ngettext(
+                "%(num)d package: the units on no other unit",
+                "%(num)d packages: the units on no other unit",
+                totals.packages,
+            )
+        ]
+    )
+    if totals.unweighed:
+        sheet.append(
+            [
+                text.ngettext(
+                    "Weight not recorded for %(num)d package",
+                    "Weight not recorded for %(num)d packages",
+                    totals.unweighed,
+                )
+            ]
+        )
+    if totals.unmeasured:
+        sheet.append(
+            [
+                text.ngettext(
+                    "Dimensions not recorded for %(num)d package",
+                    "Dimensions not recorded for %(num)d packages",
+                    totals.unmeasured,
+                )
+            ]
+        )
+
+
+def _dimensions(unit: PackingUnit) -> str | None:
+    if unit.length_cm is None:
+        return None
+    return " × ".join(
+        format(value.normalize(), "f") for value in (unit.length_cm, unit.width_cm, unit.height_cm)
+    )
+
+
+def _volume(volume: Decimal | None) -> Decimal | None:
+    return None if volume is None else volume.quantize(Decimal("0.001"))
 
 
 def _add_tracking_qr(text: Multilingual, sheet: Sheet, shipment: Shipment) -> None:

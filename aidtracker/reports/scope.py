@@ -141,6 +141,7 @@ def line_statement(user: User, parameters: ReportParameters) -> Select:
                 ShipmentLine.donor_id,
                 Donor.name.label("donor"),
                 ShipmentLine.funding,
+                ShipmentLine.fund_id,
                 ShipmentLine.lot,
                 ShipmentLine.expiry,
                 ShipmentLine.gross_weight_kg,

@@ -57,7 +57,7 @@ def reports_page():
             except ExportRefused as refusal:
                 refused = refusal.messages
             else:
-                return _xlsx(report, file_name(form.kind, parameters))
+                return send_xlsx(report, file_name(form.kind, parameters))
     failed = bool(form.errors or problems or refused)
     return render_template(
         "reports/index.html",
@@ -97,7 +97,7 @@ def download_export(token: str):
     path = downloadable_file(export) if export is not None else None
     if path is None:
         abort(404)
-    return _xlsx(path, export.file_name)
+    return send_xlsx(path, export.file_name)
 
 
 @blueprint.get("/shipments/<reference>/packing-list.xlsx")
@@ -109,10 +109,10 @@ def packing_list(reference: str):
     buffer = io.BytesIO()
     write_packing_list(buffer, current_user, shipment)
     buffer.seek(0)
-    return _xlsx(buffer, packing_list_file_name(shipment))
+    return send_xlsx(buffer, packing_list_file_name(shipment))
 
 
-def _xlsx(stream, download_name: str):
+def send_xlsx(stream, download_name: str):
     """Send a workbook as a download that no shared cache keeps (it holds values and donors)."""
     response = send_file(
         stream,

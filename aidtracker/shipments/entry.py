@@ -19,6 +19,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from aidtracker.auth.models import User
 from aidtracker.catalogue.models import CatalogueItem, Unit
 from aidtracker.extensions import db
+from aidtracker.funds.models import Fund
+from aidtracker.funds.service import Draw, default_fund, draw_problems, purchase_day
 from aidtracker.money.currencies import known_currencies
 from aidtracker.parties.models import City, Organisation
 from aidtracker.shipments.models import (
@@ -104,6 +106,8 @@ class LineEntry:
     lot: str | None = None
     expiry: date | None = None
     gross_weight_kg: Decimal | None = None
+    fund: Fund | None = None
+    """The fund a purchased line draws on."""
 
 
 @dataclass
@@ -136,7 +140,7 @@ def create_shipment(entry: ShipmentEntry, *, by: User) -> Shipment:
     the same moment may compute the same number: the database's unique constraint refuses one of
     them, which then takes the next number.
     """
-    _check_entry(entry)
+    _check_entry(entry, None)
     year = (entry.planned_departure or date.today()).year
     for _attempt in range(REFERENCE_ATTEMPTS):
         shipment = Shipment(status=ShipmentStatus.DRAFT, created_by=by)
@@ -202,7 +206,7 @@ def update_shipment(
         shipment.destination_city_id,
     ) and shipment.status is not ShipmentStatus.DRAFT:
         raise NotEditable(_("The route of a shipment can only change while it is a draft."))
-    _check_entry(entry)
+    _check_entry(entry, shipment)
     _apply_entry(shipment, entry)
     if shipment.customs_status in (CustomsStatus.NOT_REQUIRED, CustomsStatus.DOCUMENTS_PENDING):
         shipment.customs_status = (
@@ -230,8 +234,11 @@ def _conflict_message(shipment: Shipment) -> str:
     )
 
 
-def line_problems(line: LineEntry, *, departure: date | None) -> dict[str, str]:
-    """What is wrong with one line, field by field (empty when nothing is)."""
+def line_problems(
+    line: LineEntry, *, departure: date | None, fund_required: bool = True
+) -> dict[str, str]:
+    """What is wrong with one line, field by field (empty when nothing is). `fund_required`
+    is off only for files written before funds existed (see ``imports.lines``)."""
     problems: dict[str, str] = {}
     if line.quantity is None or line.quantity <= 0:
         problems["quantity"] = _("The quantity must be more than zero.")
@@ -258,12 +265,20 @@ def line_problems(line: LineEntry, *, departure: date | None) -> dict[str, str]:
         )
     if line.funding is Funding.PURCHASED and line.donor is None:
         problems["donor"] = _("Name the donor whose money bought this.")
+    if line.funding == Funding.PURCHASED and line.fund is None:
+        if fund_required and line.donor is not None:
+            problems["fund"] = _("Choose the fund that pays for this.")
+    elif line.funding == Funding.IN_KIND and line.fund is not None:
+        problems["fund"] = _("An in-kind donation draws on no fund: leave the fund empty.")
     return problems
 
 
-def _check_entry(entry: ShipmentEntry) -> None:
+def _check_entry(entry: ShipmentEntry, shipment: Shipment | None) -> None:
     if entry.origin_city.id == entry.destination_city.id:
         raise EntryError(_("The origin and the destination must be different cities."))
+    for line in entry.lines:
+        if line.funding == Funding.PURCHASED and line.fund is None:
+            line.fund = default_fund(line.donor)
     errors = {
         index: problems
         for index, line in enumerate(entry.lines)
@@ -271,6 +286,21 @@ def _check_entry(entry: ShipmentEntry) -> None:
     }
     if errors:
         raise LineErrors(errors)
+    day = purchase_day(shipment.dispatch_date if shipment else None, entry.planned_departure)
+    draws = [
+        Draw(
+            index,
+            line.fund,
+            line.quantity,
+            line.unit_value if line.unit_value is not None else line.item.default_unit_value,
+            line.currency or line.item.default_currency,
+        )
+        for index, line in enumerate(entry.lines)
+        if line.funding == Funding.PURCHASED
+    ]
+    shortfalls = draw_problems(draws, shipment=shipment, on=day)
+    if shortfalls:
+        raise LineErrors({index: {"fund": message} for index, message in shortfalls.items()})
 
 
 def _apply_entry(shipment: Shipment, entry: ShipmentEntry) -> None:
@@ -301,6 +331,7 @@ def _apply_entry(shipment: Shipment, entry: ShipmentEntry) -> None:
                 currency=line.currency or line.item.default_currency,
                 donor=line.donor,
                 funding=line.funding,
+                fund=line.fund,
                 lot=line.lot,
                 expiry=line.expiry,
                 gross_weight_kg=line.gross_weight_kg,

@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from aidtracker.catalogue.models import CatalogueItem, Category, Unit
 from aidtracker.extensions import db
 from aidtracker.formfields import LocalDecimalField, optional_id, stripped
+from aidtracker.funds.models import Fund
 from aidtracker.i18n import current_language
 from aidtracker.parties.models import City, Organisation
 from aidtracker.shipments.entry import LineEntry, ShipmentEntry
@@ -51,6 +52,7 @@ class LineForm(Form):
         choices=[SelectChoice(funding.value, funding.label) for funding in Funding],
         default=Funding.IN_KIND.value,
     )
+    fund = SelectField(_l("Fund"), coerce=optional_id)
     lot = StringField(
         _l("Lot"),
         validators=[Optional(), Length(max=60)],
@@ -146,14 +148,28 @@ class ShipmentForm(FlaskForm):
         units = [SelectChoice("", _l("Catalogue"))] + [
             SelectChoice(unit.value, unit.label) for unit in Unit
         ]
+        funds = db.session.scalars(
+            select(Fund)
+            .where(Fund.is_open | Fund.id.in_(self._fund_ids_in_use()))
+            .order_by(Fund.name)
+        ).all()
+        self.funds_by_id = {fund.id: fund for fund in funds}
+        fund_choices = [SelectChoice("", _l("None"))] + [
+            SelectChoice(fund.id, f"{fund.name} ({fund.currency})") for fund in funds
+        ]
         for line in self.lines:
             line.item.choices = item_choices
             line.donor.choices = donors
             line.unit.choices = units
+            line.fund.choices = fund_choices
 
     def _item_ids_in_use(self) -> list[int]:
         """Items already on this shipment stay choosable even if deactivated since."""
         return [line.item.data for line in self.lines if isinstance(line.item.data, int)]
+
+    def _fund_ids_in_use(self) -> list[int]:
+        """A closed fund stays shown on the lines that already draw on it."""
+        return [line.fund.data for line in self.lines if isinstance(line.fund.data, int)]
 
     def add_blank_lines(self, count: int = BLANK_LINES) -> None:
         for _index in range(count):
@@ -205,6 +221,7 @@ class ShipmentForm(FlaskForm):
                     if line.donor.data
                     else None,
                     funding=Funding(line.funding.data),
+                    fund=self.funds_by_id[line.fund.data] if line.fund.data else None,
                     lot=line.lot.data or None,
                     expiry=line.expiry.data,
                     gross_weight_kg=line.gross_weight_kg.data,
@@ -248,6 +265,7 @@ class ShipmentForm(FlaskForm):
                     currency=line.currency,
                     donor=line.donor_id,
                     funding=line.funding.value,
+                    fund=line.fund_id,
                     lot=line.lot,
                     expiry=line.expiry,
                     gross_weight_kg=line.gross_weight_kg,

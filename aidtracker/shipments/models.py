@@ -13,6 +13,7 @@ from aidtracker.auth.models import User
 from aidtracker.catalogue.models import CatalogueItem, Unit
 from aidtracker.database import Money, Quantity, Weight, currency_code, enum_column_type, utcnow
 from aidtracker.extensions import db
+from aidtracker.funds.models import Fund
 from aidtracker.money.rates import round_cents
 from aidtracker.parties.models import City, Organisation
 
@@ -243,6 +244,9 @@ class ShipmentLine(db.Model):
     currency: Mapped[str] = mapped_column(currency_code())
     donor_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     funding: Mapped[Funding] = mapped_column(enum_column_type(Funding, "funding"))
+    fund_id: Mapped[int | None] = mapped_column(ForeignKey("funds.id"), index=True)
+    """The fund a purchased line draws on; required of new purchased lines (older ones may lack
+    it), never set on in-kind lines."""
     lot: Mapped[str | None] = mapped_column(String(60))
     expiry: Mapped[date | None] = mapped_column(index=True)
     """Indexed: dashboards look for medical lines that expire soon."""
@@ -256,6 +260,7 @@ class ShipmentLine(db.Model):
     shipment: Mapped[Shipment] = relationship(back_populates="lines")
     item: Mapped[CatalogueItem] = relationship()
     donor: Mapped[Organisation | None] = relationship()
+    fund: Mapped[Fund | None] = relationship()
 
     @property
     def value(self) -> Decimal:

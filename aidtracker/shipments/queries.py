@@ -214,6 +214,7 @@ def shipment_by_reference(user: User, reference: str) -> Shipment | None:
             joinedload(Shipment.carrier),
             selectinload(Shipment.lines).joinedload(ShipmentLine.item),
             selectinload(Shipment.lines).joinedload(ShipmentLine.donor),
+            selectinload(Shipment.lines).joinedload(ShipmentLine.fund),
             selectinload(Shipment.events).joinedload(StatusEvent.user),
             selectinload(Shipment.documents),
         )

@@ -62,6 +62,7 @@ def test_every_endpoint_is_public_or_names_its_permission(app):
 
 
 def test_only_login_language_health_static_tracking_and_the_api_description_are_public(app):
+    """Tracking: a shipment's public page, and a packing unit's, opened from its label."""
     public = {
         rule.endpoint for rule, _ in _endpoints(app) if view_rule(app, rule.endpoint) == "public"
     }
@@ -72,6 +73,7 @@ def test_only_login_language_health_static_tracking_and_the_api_description_are_
         "static",
         "api.openapi",
         "tracking.track",
+        "packing.track_unit",
     }
 
 

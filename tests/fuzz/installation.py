@@ -18,7 +18,9 @@ from aidtracker.catalogue.models import CatalogueItem
 from aidtracker.catalogue.service import deactivate_item
 from aidtracker.demo import load_demo
 from aidtracker.extensions import db
+from aidtracker.funds.models import CashDonation, DonationStatus, Fund
 from aidtracker.models import City, ExchangeRate, Organisation, Partnership, Shipment, ShipmentLine
+from aidtracker.packing.models import PackingUnit, UnitContent, UnitKind
 from aidtracker.shipments import status
 from aidtracker.shipments.documents import attach_document
 from aidtracker.shipments.entry import LineEntry, ShipmentEntry, create_shipment
@@ -106,6 +108,18 @@ def _with_referrers(names: set[str]) -> list:
     return [table for table in db.metadata.sorted_tables if table.name in chosen]
 
 
+def _pack(shipment: Shipment) -> int:
+    """Pallet 1 carrying box 2, which holds part of the first line; returns the box's content id.
+    Written as rows: a dispatched shipment can no longer be packed through the pages."""
+    pallet = PackingUnit(shipment=shipment, number=1, kind=UnitKind.PALLET)
+    box = PackingUnit(shipment=shipment, number=2, kind=UnitKind.BOX, parent=pallet)
+    line = shipment.lines[0]
+    content = UnitContent(unit=box, line=line, quantity=line.quantity / 2)
+    db.session.add_all([pallet, box, content])
+    db.session.flush()
+    return content.id
+
+
 def prepare() -> dict:
     """Records some forms need besides the demo's; returns the ids of the URL arguments."""
     one = db.session.scalar
@@ -165,7 +179,11 @@ def prepare() -> dict:
         "inactive user": leaver.id,
         "token_id": token.id,
         "document_id": document.id,
+        "fund_id": one(select(Fund.id)),
+        "pledge": one(select(CashDonation.id).filter_by(status=DonationStatus.PLEDGED)),
+        "content_id": _pack(one(select(Shipment).filter_by(reference=DRAFT))),
     }
+    _pack(delivered)
     db.session.commit()
     return ids
 

@@ -94,6 +94,17 @@ def _lines_preview(installation, client, arguments):
     )
 
 
+def _statement_preview(installation, client, arguments):
+    statement = b"Date;Amount;Currency;Payer;Reference\n2024-01-05;100;PLN;Protection Civile;X\n"
+    return post_multipart(
+        client, f"/funds/{arguments['fund_id']}/import", {"file": (io.BytesIO(statement), "a.csv")}
+    )
+
+
+def _fund_page(installation, client, arguments):
+    return client.get(f"/funds/{installation.ids['fund_id']}")
+
+
 def _reference_preview(kind: str, rows: list[list]) -> Callable:
     def preview(installation, client, arguments):
         return post_multipart(
@@ -104,6 +115,7 @@ def _reference_preview(kind: str, rows: list[list]) -> Callable:
 
 
 SHIPMENT_PAGE = "shipments.show_shipment"
+UNITS_PAGE, UNIT_PAGE = "packing.units_page", "packing.unit_page"
 NEW_PASSWORD = "a much longer passphrase 2024"
 PASSWORD_EXAMPLES = 2 * FUZZ_SCALE
 FORMS = {
@@ -132,6 +144,11 @@ FORMS = {
         page=SHIPMENT_PAGE, arguments={"reference": "draft with papers"}
     ),
     "documents.upload_document": Where(page=SHIPMENT_PAGE),
+    "funds.advance": Where(page=_fund_page, arguments={"donation_id": "pledge"}),
+    "funds.commit_statement": Where(page=_statement_preview),
+    "funds.new_donation": Where(filled={"donor": "organisation_id", "amount": "100"}),
+    "funds.new_fund": Where(filled={"name": "Winter appeal", "owner": "organisation_id"}),
+    "funds.overdraft": Where(filled={"limit": "100", "reason": "Pledge of the summer convoy"}),
     "language.choose_language": Where(page="auth.change_password", role=Role.STAFF),
     "line_imports.cancel_import": Where(page=_lines_preview),
     "line_imports.commit_lines": Where(page=_lines_preview),
@@ -158,6 +175,14 @@ FORMS = {
     "reference_imports.commit_organisations": Where(
         page=_reference_preview("organisations", ORGANISATION_ROWS)
     ),
+    "packing.add_content": Where(page=UNIT_PAGE, arguments={"number": 2}),
+    "packing.edit_unit": Where(page=UNIT_PAGE, arguments={"number": 2}),
+    "packing.new_unit": Where(page=UNITS_PAGE),
+    "packing.pack_in_bulk": Where(page=UNITS_PAGE),
+    "packing.receipt_by_unit": Where(arguments={"reference": DELIVERED}),
+    "packing.remove_content": Where(page=UNIT_PAGE, arguments={"number": 2}),
+    "packing.remove_unit": Where(page=UNIT_PAGE, arguments={"number": 2}),
+    "packing.unpack_all": Where(page=UNITS_PAGE),
     "shipment_status.confirm_receipt": Where(arguments={"reference": DELIVERED}),
     "shipment_status.customs_details": Where(
         page=SHIPMENT_PAGE, arguments={"reference": DISPATCHED}

@@ -141,7 +141,7 @@ def test_a_packing_list_imports_back_with_the_same_lines(demo, tmp_path):
                     item("Diesel generator 100 kVA"),
                     Decimal("1"),
                     fundraiser,
-                    Funding.PURCHASED,
+                    Funding.IN_KIND,  # a purchase would need a UAH rate and 1 million in the fund
                     unit_value=Decimal("1040000.00"),
                     currency="UAH",
                     gross_weight_kg=Decimal("1450"),

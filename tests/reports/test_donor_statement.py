@@ -193,7 +193,7 @@ def test_the_service_exports_the_statement_under_its_title(demo, tmp_path):
         assert ReportKind.DONORS.title == "Donor statement"
     assert totals.value == Decimal("177870.00")
     workbook = openpyxl.load_workbook(path)
-    assert workbook.sheetnames == [STATEMENT, LINES, "Parameters"]
+    assert workbook.sheetnames == [STATEMENT, LINES, "Cash and funds", "Parameters"]
     assert workbook.properties.title == "Donor statement"
 
 

@@ -9,6 +9,8 @@ from aidtracker.auth.models import Role
 from aidtracker.auth.service import create_user
 from aidtracker.catalogue.models import CatalogueItem
 from aidtracker.extensions import db
+from aidtracker.packing import service
+from aidtracker.packing.models import UnitKind
 from aidtracker.parties.models import Organisation
 from aidtracker.reports.packing_list import packing_list_file_name, write_packing_list
 from aidtracker.shipments.models import Shipment, ShipmentLine
@@ -283,3 +285,91 @@ def test_a_list_going_to_ukraine_is_in_english_and_ukrainian_whatever_the_users_
     assert heading[1] == "Item / Товар"
     assert heading[4] == "Quantity / Кількість"
     assert "Vehicle first-aid kit / Автомобільна аптечка" in cells
+
+
+# Packing units ---------------------------------------------------------------------------------
+
+KITS = "LUB-KRR-2023-0003"
+
+
+def pack_kits(reference: str = KITS) -> None:
+    """250 family hygiene kits in 10 boxes of 25 (60 × 40 × 40 cm) on 2 pallets, and a crate
+    of nothing yet."""
+    shipment = db.session.scalar(select(Shipment).filter_by(reference=reference))
+    service.pack_line(
+        shipment,
+        service.BulkPacking(
+            line_id=shipment.lines[0].id,
+            per_unit=Decimal(25),
+            pallets=2,
+            length_cm=Decimal(60),
+            width_cm=Decimal(40),
+            height_cm=Decimal(40),
+        ),
+        by=user(STAFF),
+    )
+    service.add_unit(shipment, service.UnitDetails(kind=UnitKind.CRATE), by=user(STAFF))
+
+
+def units_sheet(path) -> list[list]:
+    workbook = openpyxl.load_workbook(path)
+    assert len(workbook.worksheets) == 2
+    return english_rows(workbook.worksheets[1])
+
+
+def test_a_shipment_packed_in_units_lists_each_unit_its_contents_weight_and_volume(demo, tmp_path):
+    with demo.app_context():
+        pack_kits()
+        path = export(tmp_path, KITS)
+    workbook = openpyxl.load_workbook(path)
+    assert workbook.sheetnames[1].split(" – ")[0] == "Packing units"
+    rows = units_sheet(path)
+    assert rows[1][0] == STATEMENT
+    assert rows[2] == [
+        "Packing unit",
+        "Kind",
+        "On unit",
+        "No.",
+        "Item",
+        "Quantity",
+        "Unit of measure",
+        "Dimensions (cm)",
+        "Gross weight (kg)",
+        "Units on it",
+        "Volume (m³)",
+    ]
+    pallet, box, crate = rows[3], rows[5], rows[15]
+    assert pallet[:3] == ["1/13", "Pallet", None]
+    assert (pallet[4], pallet[8], pallet[9]) == (None, 500, 5)
+    assert Decimal(str(pallet[10])) == Decimal("0.48")  # its five boxes: nobody measured it
+    assert box[:8] == ["3/13", "Box", "1/13", 1, "Family hygiene kit", 25, "set", "60 × 40 × 40"]
+    assert (box[8], Decimal(str(box[10]))) == (100, Decimal("0.096"))
+    assert crate[:2] == ["13/13", "Crate"]
+    totals = rows[16]
+    assert totals[:2] == ["Total: 13 units", "Pallet: 2, Box: 10, Crate: 1"]
+    assert (totals[8], Decimal(str(totals[10]))) == (1000, Decimal("0.96"))
+    assert rows[17][0] == "3 packages: the units on no other unit"
+    assert rows[18][0] == "Weight not recorded for 1 package"
+    assert rows[19][0] == "Dimensions not recorded for 1 package"
+
+
+def test_a_shipment_not_packed_in_units_keeps_its_single_sheet(demo, tmp_path):
+    with demo.app_context():
+        path = export(tmp_path, KITS)
+    assert len(openpyxl.load_workbook(path).worksheets) == 1
+
+
+def test_a_donor_only_partner_sees_only_the_units_that_hold_its_lines(demo, tmp_path):
+    with demo.app_context():
+        pack_kits()
+        add_line(KITS, "Wool blanket", "50", "45.00", "PLN", "Example Textiles Sp. z o.o.")
+        shipment = db.session.scalar(select(Shipment).filter_by(reference=KITS))
+        service.put_in_unit(
+            shipment, 13, by=user(STAFF), line_id=shipment.lines[1].id, quantity=Decimal(50)
+        )
+        partner_of("Example Textiles Sp. z o.o.", "csr@textiles.example")
+        path = export(tmp_path, KITS, "csr@textiles.example")
+    rows = units_sheet(path)
+    assert [row[0] for row in rows[3:4]] == ["13/13"]
+    assert rows[3][3:6] == [1, "Wool blanket", 50]  # numbered as on its own first sheet
+    assert rows[4][0] == "Total: 1 unit"

@@ -1,0 +1,1 @@
+"""Funds and the cash donations paid into them, which buy the goods of purchased lines."""

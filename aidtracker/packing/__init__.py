@@ -1,0 +1,1 @@
+"""Packing units: pallets, boxes and crates, their labels, and receipt unit by unit."""
