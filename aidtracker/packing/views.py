@@ -264,56 +264,75 @@ def unit_page(reference: str, number: int):
     return _render_unit(shipment, access, number)
 
 
+def _change_from_unit_page(reference: str, number: int, *, form_for, slot, refused, change, done):
+    """A form of the unit page: check it, make the `change`, and answer as each outcome asks: the
+    page again with the messages (`slot` names the form there), the units page when the unit is
+    gone, else the unit page with what happened."""
+    shipment, access = _shipment(reference)
+    form = form_for(shipment)
+    if form.validate_on_submit():
+        try:
+            change(shipment, form)
+        except PackingFieldErrors as error:
+            _show_errors(form, error)
+            refused = str(error)
+        except UnitNotFound as error:
+            flash(str(error), "danger")
+            return _units_page(reference)
+        except (PackingError, NotPermitted, ShipmentChanged) as error:
+            flash(str(error), "danger")
+            return _unit_page(reference, number)
+        else:
+            flash(done, "success")
+            return _unit_page(reference, number)
+    flash(refused, "danger")
+    return _render_unit(shipment, access, number, status=422, **{slot: form})
+
+
 @blueprint.post("/shipments/<reference>/units/<int:number>/edit")
 @requires(Permission.EDIT_SHIPMENTS)
 def edit_unit(reference: str, number: int):
-    shipment, access = _shipment(reference)
-    form = UnitForm(prefix="unit")
-    form.fill_choices(service.units_of(shipment))
-    if not form.validate_on_submit():
-        flash(_("The unit was not changed; see the messages next to the fields."), "danger")
-        return _render_unit(shipment, access, number, edit=form, status=422)
-    try:
+    def form_for(shipment):
+        form = UnitForm(prefix="unit")
+        form.fill_choices(service.units_of(shipment))
+        return form
+
+    def change(shipment, form):
         service.change_unit(shipment, number, form.details(), by=current_user)
-    except PackingFieldErrors as error:
-        _show_errors(form, error)
-        flash(str(error), "danger")
-        return _render_unit(shipment, access, number, edit=form, status=422)
-    except UnitNotFound as error:
-        flash(str(error), "danger")
-        return _units_page(reference)
-    except (PackingError, NotPermitted, ShipmentChanged) as error:
-        flash(str(error), "danger")
-        return _unit_page(reference, number)
-    flash(_("Unit %(number)d saved.", number=number), "success")
-    return _unit_page(reference, number)
+
+    return _change_from_unit_page(
+        reference,
+        number,
+        form_for=form_for,
+        slot="edit",
+        refused=_("The unit was not changed; see the messages next to the fields."),
+        change=change,
+        done=_("Unit %(number)d saved.", number=number),
+    )
 
 
 @blueprint.post("/shipments/<reference>/units/<int:number>/contents")
 @requires(Permission.EDIT_SHIPMENTS)
 def add_content(reference: str, number: int):
-    shipment, access = _shipment(reference)
-    form = ContentForm(prefix="content")
-    form.fill_choices(shipment.lines, current_language())
-    if not form.validate_on_submit():
-        flash(_("Nothing was packed; see the messages next to the fields."), "danger")
-        return _render_unit(shipment, access, number, content=form, status=422)
-    try:
+    def form_for(shipment):
+        form = ContentForm(prefix="content")
+        form.fill_choices(shipment.lines, current_language())
+        return form
+
+    def change(shipment, form):
         service.put_in_unit(
             shipment, number, by=current_user, line_id=form.line.data, quantity=form.quantity.data
         )
-    except PackingFieldErrors as error:
-        _show_errors(form, error)
-        flash(str(error), "danger")
-        return _render_unit(shipment, access, number, content=form, status=422)
-    except UnitNotFound as error:
-        flash(str(error), "danger")
-        return _units_page(reference)
-    except (PackingError, NotPermitted, ShipmentChanged) as error:
-        flash(str(error), "danger")
-        return _unit_page(reference, number)
-    flash(_("Packed in unit %(number)d.", number=number), "success")
-    return _unit_page(reference, number)
+
+    return _change_from_unit_page(
+        reference,
+        number,
+        form_for=form_for,
+        slot="content",
+        refused=_("Nothing was packed; see the messages next to the fields."),
+        change=change,
+        done=_("Packed in unit %(number)d.", number=number),
+    )
 
 
 @blueprint.post("/shipments/<reference>/units/<int:number>/contents/<int:content_id>/remove")
