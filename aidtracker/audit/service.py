@@ -10,8 +10,8 @@ Two doors lead to the audited tables, and both are watched:
 Notes pile up per transaction and are written together just before it commits, in the same
 transaction: a change rolled back leaves no entry, and an entry never outlives its change. On the
 way, notes about the same record are merged (created then changed is one creation), and a line
-that a shipment edit removed and wrote again at the same position is recorded as a change of
-that line, or not at all if nothing in it changed.
+that a shipment edit replaced at the same position is recorded as a change of that line, or not
+at all if nothing in it changed.
 
 Who acted: the logged-in user (or the API token's), else the user a command acts as
 (``act_as``), else nobody. Entries are never changed or deleted through the application:
@@ -463,8 +463,9 @@ def _drop_unchanged(note: _Note) -> None:
 
 
 def _pair_rewritten_lines(notes: list[_Note]) -> list[_Note]:
-    """A shipment edit deletes its lines and writes them anew: a line deleted and created at
-    the same position of the same shipment is a change of that line (or no change at all)."""
+    """A shipment edit replaces the line at a position whose item changed (and, after a line is
+    removed, those renumbered into its place): a line deleted and created at the same position of
+    the same shipment is a change of that line (or no change at all)."""
     lines = AUDITED_BY_ENTITY[AuditedEntity.SHIPMENT_LINE]
     deleted = {
         (note.before["shipment_id"], note.before["position"]): note

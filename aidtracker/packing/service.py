@@ -15,9 +15,9 @@ Receipt by unit turns "pallet 3 missing, box 7 damaged, box 9 opened and counted
 line-by-line receipt of ``aidtracker.shipments.receipt``, which stays the one place that moves a
 shipment to received.
 
-Saving a shipment's form writes its lines anew; a session listener (installed when the packing
-blueprint is registered) hands what the units held of each old line to the new line at the same
-place with the same item, so that editing a packed shipment does not unpack it.
+Saving a shipment's form keeps a line's row while its position and item stay, so its packing
+stays too; a session listener (installed when the packing blueprint is registered) only trims
+the packing of a line whose quantity was lowered.
 """
 
 from collections import defaultdict
@@ -713,90 +713,43 @@ def _counted(
     return rules.ArrivedPart(sent, counted.received_quantity, counted.condition)
 
 
-# Keeping the packing through a shipment edit ----------------------------------------------------
-
-_SET_ASIDE = "packing_set_aside"
+# Keeping the packing within a line's quantity --------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _SetAside:
-    """What a unit held of a line that an edit deleted, until the line is written again."""
-
-    shipment_id: int
-    position: int
-    item_id: int
-    unit_id: int
-    quantity: Decimal
-
-
-def _keep_packing(session: Session, flush_context, instances) -> None:
-    """Saving a shipment's form writes its lines anew (``entry._apply_entry``), which would
-    empty every unit. So the contents of a deleted line are set aside, and given to the new line
-    at the same position with the same item when it is written in the same transaction (no more
-    than its quantity, units in number order). A line removed, or whose item changed, is no
-    longer packed."""
-    set_aside: list[_SetAside] = session.info.setdefault(_SET_ASIDE, [])
-    # Lines taken out of their shipment's list are deleted as orphans by this flush: until then
-    # they are merely changed (their shipment cleared), not yet in ``session.deleted``.
-    gone = {
-        obj.id: obj
-        for obj in (*session.deleted, *session.dirty)
-        if isinstance(obj, ShipmentLine)
-        and obj.id is not None
-        and (obj in session.deleted or obj.shipment is None)
+def _fit_packing_to_lines(session: Session, flush_context, instances) -> None:
+    """A line whose quantity was lowered (the shipment form keeps a line's row while its item
+    stays) keeps no more in its units than it now has: units are filled in number order, so the
+    last ones come out lighter, or lose it. Lines deleted take their packing with them (the
+    database cascades)."""
+    lowered = {
+        line.id: line.quantity
+        for line in session.dirty
+        if isinstance(line, ShipmentLine) and _was_lowered(line)
     }
-    if gone:
-        with session.no_autoflush:
-            contents = session.scalars(
-                select(UnitContent)
-                .join(PackingUnit, PackingUnit.id == UnitContent.unit_id)
-                .where(UnitContent.line_id.in_(gone))
-                .order_by(PackingUnit.number)
-            ).all()
-        for content in contents:
-            line = gone[content.line_id]
-            set_aside.append(
-                _SetAside(
-                    _as_stored(line, "shipment_id"),
-                    _as_stored(line, "position"),
-                    _as_stored(line, "catalogue_item_id"),
-                    content.unit_id,
-                    content.quantity,
-                )
-            )
-            session.delete(content)
-    if not set_aside:
+    if not lowered:
         return
-    for line in [obj for obj in session.new if isinstance(obj, ShipmentLine)]:
-        shipment_id = line.shipment.id if line.shipment is not None else line.shipment_id
-        item_id = line.item.id if line.item is not None else line.catalogue_item_id
-        key = (shipment_id, line.position, item_id)
-        room = line.quantity
-        for part in [p for p in set_aside if (p.shipment_id, p.position, p.item_id) == key]:
-            set_aside.remove(part)
-            quantity = min(part.quantity, room)
-            if quantity > 0:
-                session.add(UnitContent(unit_id=part.unit_id, line=line, quantity=quantity))
-                room -= quantity
+    with session.no_autoflush:
+        contents = session.scalars(
+            select(UnitContent)
+            .join(PackingUnit, PackingUnit.id == UnitContent.unit_id)
+            .where(UnitContent.line_id.in_(lowered))
+            .order_by(PackingUnit.number)
+        ).all()
+    for content in contents:
+        kept = min(content.quantity, lowered[content.line_id])
+        lowered[content.line_id] -= kept
+        if kept > 0:
+            content.quantity = kept
+        else:
+            session.delete(content)
 
 
-def _as_stored(obj, name: str):
-    """A column's value in the database (taking a line out of its shipment's list clears its
-    shipment in memory before the row is deleted)."""
-    history = get_history(obj, name)
-    return (history.deleted or history.unchanged or history.added or [None])[0]
+def _was_lowered(line: ShipmentLine) -> bool:
+    history = get_history(line, "quantity")
+    return bool(history.deleted and history.added) and history.added[0] < history.deleted[0]
 
 
-def _forget_set_aside(session: Session, transaction) -> None:
-    if transaction.parent is None:
-        session.info.pop(_SET_ASIDE, None)
-
-
-def keep_packing_through_edits() -> None:
-    """Install the listeners on the application's session, once per process."""
-    for name, listener in (
-        ("before_flush", _keep_packing),
-        ("after_transaction_end", _forget_set_aside),
-    ):
-        if not event.contains(db.session, name, listener):
-            event.listen(db.session, name, listener)
+def keep_packing_within_lines() -> None:
+    """Install the listener on the application's session, once per process."""
+    if not event.contains(db.session, "before_flush", _fit_packing_to_lines):
+        event.listen(db.session, "before_flush", _fit_packing_to_lines)

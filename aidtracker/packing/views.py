@@ -51,7 +51,7 @@ from aidtracker.shipments.status_forms import expected_version
 from aidtracker.tracking.service import shipment_by_token
 
 blueprint = Blueprint("packing", __name__)
-blueprint.record_once(lambda _state: service.keep_packing_through_edits())
+blueprint.record_once(lambda _state: service.keep_packing_within_lines())
 
 LAYOUTS = ("sheet", "single")
 """Labels print on A4 sheets, six to a page, or one per page on a label printer."""

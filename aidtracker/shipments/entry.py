@@ -304,7 +304,8 @@ def _check_entry(entry: ShipmentEntry, shipment: Shipment | None) -> None:
 
 
 def _apply_entry(shipment: Shipment, entry: ShipmentEntry) -> None:
-    """Copy the header and rebuild the lines, numbered from 1 in the order entered."""
+    """Copy the header and the lines, numbered from 1 in the order entered. A line keeps its row
+    (and what refers to it, such as its packing) while its position and item stay the same."""
     shipment.origin_city = entry.origin_city
     shipment.destination_city = entry.destination_city
     shipment.sender = entry.sender
@@ -316,27 +317,40 @@ def _apply_entry(shipment: Shipment, entry: ShipmentEntry) -> None:
     shipment.cmr_number = entry.cmr_number
     shipment.planned_departure = entry.planned_departure
     shipment.notes = entry.notes
-    shipment.lines.clear()
+    items = {position: line.item.id for position, line in enumerate(entry.lines, start=1)}
+    for existing in list(shipment.lines):
+        if items.get(existing.position) != existing.catalogue_item_id:
+            shipment.lines.remove(existing)  # gone, or another item in its place: a new line
     db.session.flush()  # positions are unique per shipment: remove old lines before numbering anew
+    by_position = {existing.position: existing for existing in shipment.lines}
     for position, line in enumerate(entry.lines, start=1):
-        shipment.lines.append(
-            ShipmentLine(
-                position=position,
-                item=line.item,
-                quantity=line.quantity,
-                unit=line.unit or line.item.unit,
-                unit_value=line.unit_value
-                if line.unit_value is not None
-                else line.item.default_unit_value,
-                currency=line.currency or line.item.default_currency,
-                donor=line.donor,
-                funding=line.funding,
-                fund=line.fund,
-                lot=line.lot,
-                expiry=line.expiry,
-                gross_weight_kg=line.gross_weight_kg,
-            )
-        )
+        values = _line_values(line)
+        existing = by_position.get(position)
+        if existing is None:
+            shipment.lines.append(ShipmentLine(position=position, **values))
+        else:
+            for name, value in values.items():
+                setattr(existing, name, value)
+    shipment.lines.sort(key=lambda line: line.position)
+
+
+def _line_values(line: LineEntry) -> dict:
+    """What a line of the form sets, the item's defaults filling what was left empty."""
+    return {
+        "item": line.item,
+        "quantity": line.quantity,
+        "unit": line.unit or line.item.unit,
+        "unit_value": line.unit_value
+        if line.unit_value is not None
+        else line.item.default_unit_value,
+        "currency": line.currency or line.item.default_currency,
+        "donor": line.donor,
+        "funding": line.funding,
+        "fund": line.fund,
+        "lot": line.lot,
+        "expiry": line.expiry,
+        "gross_weight_kg": line.gross_weight_kg,
+    }
 
 
 def _next_sequence(origin: City, destination: City, year: int) -> int:

@@ -91,7 +91,7 @@ def test_creating_changing_and_cancelling_a_shipment_records_who_when_and_what(s
     changed = entries(demo, action=AuditAction.CHANGE)
     assert [(entry.entity_label, entry.before, entry.after) for entry in changed] == [
         (reference, {"notes": "Winter aid"}, {"notes": "Winter aid, urgent"}),
-        # The edit writes the lines anew; the trail shows what changed in them, and only that.
+        # The trail shows what changed in the line, and only that.
         (f"{reference} #1", {"quantity": "1000.000"}, {"quantity": "1100.000"}),
     ]
 
