@@ -54,6 +54,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 from typing import BinaryIO
 
 import openpyxl
@@ -242,8 +243,8 @@ def read_table_or_csv(source: BinaryIO | Path | str | bytes, fields: list[Field]
 
 
 def read_csv_table(content: bytes, fields: list[Field]) -> Table:
-    """The table of `fields` in a CSV text (UTF-8, separated by commas, semicolons or tabs),
-    found and read by the rules of ``read_table``; every cell is text (or None when empty)."""
+    """The table of `fields` in a CSV text (UTF-8, separated by commas, semicolons or tabs), read
+    as the one sheet of a workbook, by the same rules; every cell is text."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -253,50 +254,34 @@ def read_csv_table(content: bytes, fields: list[Field]) -> Table:
     if "\x00" in text:
         raise ImportFileError(_("The file is neither an Excel workbook nor a CSV text."))
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    title = "CSV"
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), dialect))
+        rows = [tuple(row) for row in csv.reader(io.StringIO(text, newline=""), csv_dialect(text))]
     except csv.Error:
         raise ImportFileError(_("The CSV text cannot be read: save it again as CSV.")) from None
-    lookup = _header_lookup(fields)
-    for number, row in enumerate(rows[:HEADER_SEARCH_ROWS], start=1):
-        header = _header_in(tuple(row), number, lookup)
-        if _complete(header, fields):
-            break
-    else:
-        raise ImportFileError(
-            _(
-                "No header row in the first %(count)d rows. The header row must name these "
-                "columns: %(headers)s.",
-                count=HEADER_SEARCH_ROWS,
-                headers="; ".join(
-                    " / ".join(sorted(f.headers, key=str.casefold)) for f in fields if f.required
-                ),
-            )
-        )
-    index_of = {name: found[0][0] for name, found in header.found.items()}
-    columns = {name: found[0][1] for name, found in header.found.items()}
-    required = [field.name for field in fields if field.required]
-    table = Table(title, header.number, columns, [], [])
-    for number, row in enumerate(rows[header.number :], start=header.number + 1):
-        cells = {
-            name: (row[index].strip() or None) if index < len(row) else None
-            for name, index in index_of.items()
-        }
-        if all(cells[name] is None for name in required) or _is_totals_row(tuple(row)):
-            continue
-        if len(table.rows) == MAX_ROWS:
-            raise ImportFileError(
-                _(
-                    "The table has more than %(count)d rows. Split it into several files.",
-                    count=MAX_ROWS,
-                )
-            )
-        table.rows.append(Row(title, number, cells, columns))
-    return table
+    workbook = SimpleNamespace(worksheets=[_CsvSheet(rows)])
+    return _read_workbook(workbook, None, fields, _header_lookup(fields))
+
+
+def csv_dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
+    """How a CSV text separates its cells (comma, semicolon or tab), guessed from its start."""
+    try:
+        return csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        return csv.excel
+
+
+@dataclass
+class _CsvSheet:
+    """A CSV text in the shape of a read-only worksheet."""
+
+    rows: list[tuple]
+    title: str = "CSV"
+    sheet_state: str = "visible"
+
+    def reset_dimensions(self) -> None:
+        """Nothing to reset: a CSV text has no recorded dimensions."""
+
+    def iter_rows(self, values_only: bool = True) -> Iterator[tuple]:
+        return iter(self.rows)
 
 
 # --- the file ----------------------------------------------------------------------------------

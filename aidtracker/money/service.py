@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from aidtracker.extensions import db
+from aidtracker.imports.reader import csv_dialect
 from aidtracker.money.currencies import known_currencies
 from aidtracker.money.models import ExchangeRate
 from aidtracker.money.rates import RateBook, RateRule
@@ -199,11 +200,7 @@ def _read_csv(content: bytes, result: ImportResult) -> list[tuple[int, str, date
     if "\x00" in text:
         result.problems.append(RowProblem(0, "", _("The file is not a CSV text file.")))
         return []
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+    reader = csv.reader(io.StringIO(text), csv_dialect(text))
     header = next(reader, None)
     columns = _columns(header or [])
     missing = [name for name in HEADER_NAMES if name not in columns]
