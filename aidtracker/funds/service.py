@@ -33,7 +33,7 @@ from aidtracker.extensions import db
 from aidtracker.funds.models import CashDonation, DonationStatus, Fund
 from aidtracker.money.currencies import known_currencies
 from aidtracker.money.rates import MissingRate, RateBook, round_cents
-from aidtracker.money.service import base_currency, rate_book
+from aidtracker.money.service import base_currency, missing_rate_message, rate_book
 from aidtracker.parties.models import Organisation
 from aidtracker.refusals import FieldRefusal
 from aidtracker.shipments.models import Funding, Shipment, ShipmentLine, ShipmentStatus
@@ -150,15 +150,7 @@ def _check_convertible(currency: str, to: str, on: date, field: str) -> None:
     try:
         rate_book({currency, to}).convert(Decimal(1), currency, to, on)
     except MissingRate as missing:
-        raise FundRefusal(_missing_rate_message(missing), field) from None
-
-
-def _missing_rate_message(missing: MissingRate) -> str:
-    return _(
-        "No exchange rate for %(currency)s on %(day)s: enter it on the Exchange rates page.",
-        currency=missing.currency,
-        day=missing.on.isoformat(),
-    )
+        raise FundRefusal(missing_rate_message(missing), field) from None
 
 
 # --- funds ---------------------------------------------------------------------------------------
@@ -498,7 +490,7 @@ def draw_problems(draws: list[Draw], *, shipment: Shipment | None, on: date) -> 
                 book, draw.quantity, draw.unit_value, draw.currency, draw.fund.currency, on
             )
         except MissingRate as missing:
-            problems[draw.index] = _missing_rate_message(missing)
+            problems[draw.index] = missing_rate_message(missing)
             continue
         wanted[draw.fund.id] = wanted.get(draw.fund.id, ZERO) + cost
         first_line.setdefault(draw.fund.id, draw.index)
@@ -529,7 +521,7 @@ def draw_problems(draws: list[Draw], *, shipment: Shipment | None, on: date) -> 
         )
     except MissingRate as missing:
         for fund_id in growing:
-            problems.setdefault(first_line[fund_id], _missing_rate_message(missing))
+            problems.setdefault(first_line[fund_id], missing_rate_message(missing))
         return problems
     for fund_id in growing:
         fund = funds[fund_id]

@@ -49,7 +49,7 @@ from aidtracker.i18n import current_language
 from aidtracker.imports.reader import MAX_BYTES, ImportFileError
 from aidtracker.imports.uploads import discard_upload, store_upload, upload_path
 from aidtracker.money.rates import MissingRate
-from aidtracker.money.service import base_currency
+from aidtracker.money.service import base_currency, missing_rate_message
 from aidtracker.parties.models import Organisation
 from aidtracker.reports.fund_ledger import ledger_file_name, write_fund_ledger
 from aidtracker.reports.views import send_xlsx
@@ -72,11 +72,7 @@ def _balances(funds: list[Fund]) -> tuple[dict, str | None]:
     try:
         return fund_balances(funds), None
     except MissingRate as missing:
-        return {}, _(
-            "No exchange rate for %(currency)s on %(day)s: enter it on the Exchange rates page.",
-            currency=missing.currency,
-            day=missing.on.isoformat(),
-        )
+        return {}, missing_rate_message(missing)
 
 
 @blueprint.get("/")
@@ -257,15 +253,7 @@ def ledger(fund_id: int):
     try:
         write_fund_ledger(buffer, current_user, fund)
     except MissingRate as missing:
-        flash(
-            _(
-                "No exchange rate for %(currency)s on %(day)s: enter it on the Exchange rates "
-                "page.",
-                currency=missing.currency,
-                day=missing.on.isoformat(),
-            ),
-            "danger",
-        )
+        flash(missing_rate_message(missing), "danger")
         return redirect(url_for("funds.show_fund", fund_id=fund.id))
     buffer.seek(0)
     return send_xlsx(buffer, ledger_file_name(fund))

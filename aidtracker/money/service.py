@@ -15,7 +15,7 @@ from aidtracker.extensions import db
 from aidtracker.imports.reader import csv_dialect
 from aidtracker.money.currencies import known_currencies
 from aidtracker.money.models import ExchangeRate
-from aidtracker.money.rates import RateBook, RateRule
+from aidtracker.money.rates import MissingRate, RateBook, RateRule
 
 MAX_CSV_BYTES = 2 * 1024 * 1024
 MAX_CSV_ROWS = 100_000
@@ -282,3 +282,12 @@ def _parse_decimal(text: str) -> Decimal | None:
     except InvalidOperation:
         return None
     return value if value.is_finite() else None
+
+
+def missing_rate_message(missing: MissingRate) -> str:
+    """What a user is told when money cannot be converted for want of a rate, and what to do."""
+    return _(
+        "No exchange rate for %(currency)s on %(day)s: enter it on the Exchange rates page.",
+        currency=missing.currency,
+        day=missing.on.isoformat(),
+    )

@@ -10,10 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from flask_babel import gettext as _
-
 from aidtracker.money.rates import AppliedRate, MissingRate, RateBook, round_cents
-from aidtracker.money.service import rate_book
+from aidtracker.money.service import missing_rate_message, rate_book
 
 RATE_DIGITS = Decimal("0.00000001")
 
@@ -27,14 +25,7 @@ class ExportRefused(Exception):
 
 
 def missing_rate_messages(problems: Iterable[MissingRate]) -> list[str]:
-    return [
-        _(
-            "No exchange rate for %(currency)s on %(day)s: enter it on the Exchange rates page.",
-            currency=problem.currency,
-            day=problem.on.isoformat(),
-        )
-        for problem in problems
-    ]
+    return [missing_rate_message(problem) for problem in problems]
 
 
 @dataclass(frozen=True)
