@@ -134,6 +134,27 @@ def _render_units(shipment, access, *, bulk=None, new_unit=None, status: int = 2
     ), status
 
 
+def _answer_form(reference: str, form, *, change, refused: str, again, back):
+    """A packing form, checked and its `change` made (it flashes what happened and returns the
+    page to go to). Refused, the page is drawn `again(form)` with the messages (422); a change
+    made stale or forbidden meanwhile lands on `back()`, and one whose unit is gone on the units
+    page."""
+    if form.validate_on_submit():
+        try:
+            return change(form)
+        except PackingFieldErrors as error:
+            _show_errors(form, error)
+            refused = str(error)
+        except UnitNotFound as error:
+            flash(str(error), "danger")
+            return _units_page(reference)
+        except (PackingError, NotPermitted, ShipmentChanged) as error:
+            flash(str(error), "danger")
+            return back()
+    flash(refused, "danger")
+    return again(form)
+
+
 @blueprint.get("/shipments/<reference>/units")
 @requires(Permission.VIEW_SHIPMENTS)
 def units_page(reference: str):
@@ -147,30 +168,30 @@ def pack_in_bulk(reference: str):
     shipment, access = _shipment(reference)
     form = BulkPackingForm(prefix="bulk")
     form.fill_choices(shipment.lines, current_language())
-    if not form.validate_on_submit():
-        flash(_("Nothing was packed; see the messages next to the fields."), "danger")
-        return _render_units(shipment, access, bulk=form, status=422)
-    try:
+
+    def change(form):
         result = service.pack_line(shipment, form.order(), by=current_user)
-    except PackingFieldErrors as error:
-        _show_errors(form, error)
-        flash(str(error), "danger")
-        return _render_units(shipment, access, bulk=form, status=422)
-    except (PackingError, NotPermitted, ShipmentChanged) as error:
-        flash(str(error), "danger")
+        boxes, pallets = len(result.boxes), len(result.pallets)
+        if pallets:
+            message = ngettext(
+                "Packed into %(num)d unit on %(pallets)s.",
+                "Packed into %(num)d units on %(pallets)s.",
+                boxes,
+                pallets=ngettext("%(num)d pallet", "%(num)d pallets", pallets),
+            )
+        else:
+            message = ngettext("Packed into %(num)d unit.", "Packed into %(num)d units.", boxes)
+        flash(message, "success")
         return _units_page(reference)
-    boxes, pallets = len(result.boxes), len(result.pallets)
-    if pallets:
-        message = ngettext(
-            "Packed into %(num)d unit on %(pallets)s.",
-            "Packed into %(num)d units on %(pallets)s.",
-            boxes,
-            pallets=ngettext("%(num)d pallet", "%(num)d pallets", pallets),
-        )
-    else:
-        message = ngettext("Packed into %(num)d unit.", "Packed into %(num)d units.", boxes)
-    flash(message, "success")
-    return _units_page(reference)
+
+    return _answer_form(
+        reference,
+        form,
+        change=change,
+        refused=_("Nothing was packed; see the messages next to the fields."),
+        again=lambda form: _render_units(shipment, access, bulk=form, status=422),
+        back=lambda: _units_page(reference),
+    )
 
 
 @blueprint.post("/shipments/<reference>/units/new")
@@ -179,20 +200,20 @@ def new_unit(reference: str):
     shipment, access = _shipment(reference)
     form = UnitForm(prefix="unit")
     form.fill_choices(service.units_of(shipment))
-    if not form.validate_on_submit():
-        flash(_("The unit was not added; see the messages next to the fields."), "danger")
-        return _render_units(shipment, access, new_unit=form, status=422)
-    try:
+
+    def change(form):
         unit = service.add_unit(shipment, form.details(), by=current_user)
-    except PackingFieldErrors as error:
-        _show_errors(form, error)
-        flash(str(error), "danger")
-        return _render_units(shipment, access, new_unit=form, status=422)
-    except (PackingError, NotPermitted, ShipmentChanged) as error:
-        flash(str(error), "danger")
-        return _units_page(reference)
-    flash(_("Unit %(number)d added.", number=unit.number), "success")
-    return _unit_page(reference, unit.number)
+        flash(_("Unit %(number)d added.", number=unit.number), "success")
+        return _unit_page(reference, unit.number)
+
+    return _answer_form(
+        reference,
+        form,
+        change=change,
+        refused=_("The unit was not added; see the messages next to the fields."),
+        again=lambda form: _render_units(shipment, access, new_unit=form, status=422),
+        back=lambda: _units_page(reference),
+    )
 
 
 @blueprint.post("/shipments/<reference>/units/unpack")
@@ -264,74 +285,49 @@ def unit_page(reference: str, number: int):
     return _render_unit(shipment, access, number)
 
 
-def _change_from_unit_page(reference: str, number: int, *, form_for, slot, refused, change, done):
-    """A form of the unit page: check it, make the `change`, and answer as each outcome asks: the
-    page again with the messages (`slot` names the form there), the units page when the unit is
-    gone, else the unit page with what happened."""
-    shipment, access = _shipment(reference)
-    form = form_for(shipment)
-    if form.validate_on_submit():
-        try:
-            change(shipment, form)
-        except PackingFieldErrors as error:
-            _show_errors(form, error)
-            refused = str(error)
-        except UnitNotFound as error:
-            flash(str(error), "danger")
-            return _units_page(reference)
-        except (PackingError, NotPermitted, ShipmentChanged) as error:
-            flash(str(error), "danger")
-            return _unit_page(reference, number)
-        else:
-            flash(done, "success")
-            return _unit_page(reference, number)
-    flash(refused, "danger")
-    return _render_unit(shipment, access, number, status=422, **{slot: form})
-
-
 @blueprint.post("/shipments/<reference>/units/<int:number>/edit")
 @requires(Permission.EDIT_SHIPMENTS)
 def edit_unit(reference: str, number: int):
-    def form_for(shipment):
-        form = UnitForm(prefix="unit")
-        form.fill_choices(service.units_of(shipment))
-        return form
+    shipment, access = _shipment(reference)
+    form = UnitForm(prefix="unit")
+    form.fill_choices(service.units_of(shipment))
 
-    def change(shipment, form):
+    def change(form):
         service.change_unit(shipment, number, form.details(), by=current_user)
+        flash(_("Unit %(number)d saved.", number=number), "success")
+        return _unit_page(reference, number)
 
-    return _change_from_unit_page(
+    return _answer_form(
         reference,
-        number,
-        form_for=form_for,
-        slot="edit",
-        refused=_("The unit was not changed; see the messages next to the fields."),
+        form,
         change=change,
-        done=_("Unit %(number)d saved.", number=number),
+        refused=_("The unit was not changed; see the messages next to the fields."),
+        again=lambda form: _render_unit(shipment, access, number, edit=form, status=422),
+        back=lambda: _unit_page(reference, number),
     )
 
 
 @blueprint.post("/shipments/<reference>/units/<int:number>/contents")
 @requires(Permission.EDIT_SHIPMENTS)
 def add_content(reference: str, number: int):
-    def form_for(shipment):
-        form = ContentForm(prefix="content")
-        form.fill_choices(shipment.lines, current_language())
-        return form
+    shipment, access = _shipment(reference)
+    form = ContentForm(prefix="content")
+    form.fill_choices(shipment.lines, current_language())
 
-    def change(shipment, form):
+    def change(form):
         service.put_in_unit(
             shipment, number, by=current_user, line_id=form.line.data, quantity=form.quantity.data
         )
+        flash(_("Packed in unit %(number)d.", number=number), "success")
+        return _unit_page(reference, number)
 
-    return _change_from_unit_page(
+    return _answer_form(
         reference,
-        number,
-        form_for=form_for,
-        slot="content",
-        refused=_("Nothing was packed; see the messages next to the fields."),
+        form,
         change=change,
-        done=_("Packed in unit %(number)d.", number=number),
+        refused=_("Nothing was packed; see the messages next to the fields."),
+        again=lambda form: _render_unit(shipment, access, number, content=form, status=422),
+        back=lambda: _unit_page(reference, number),
     )
 
 
