@@ -65,11 +65,48 @@ def app(database_url, tmp_path):
         yield app
 
 
+class RequestGate:
+    """Counts the requests in flight and, once closed, turns new ones away untouched.
+
+    werkzeug serves each request on a daemon thread that nobody joins, and a browser may still
+    be sending one (a click the test no longer waits for) when the test ends. Closing the gate
+    waits for those, so the database is emptied only after every request has given its
+    connection back; on PostgreSQL the emptying would otherwise deadlock with them.
+    """
+
+    def __init__(self, app):
+        self.app = app
+        self.in_flight = 0
+        self.open = True
+        self.changed = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.changed:
+            if not self.open:
+                start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+                return [b"The test is over."]
+            self.in_flight += 1
+        try:
+            # Flask has popped the request's context, and so returned its connection, by the
+            # time it hands back the response.
+            return self.app(environ, start_response)
+        finally:
+            with self.changed:
+                self.in_flight -= 1
+                self.changed.notify_all()
+
+    def close(self, timeout: float) -> None:
+        with self.changed:
+            self.open = False
+            self.changed.wait_for(lambda: self.in_flight == 0, timeout)
+
+
 @pytest.fixture
 def live_server(demo) -> Iterator[str]:
     """The demo installation served on a free local port; yields its base URL."""
     assert demo.config.get("WTF_CSRF_ENABLED", True), "browser tests must exercise CSRF"
-    server = make_server("127.0.0.1", 0, demo, threaded=True)
+    gate = RequestGate(demo)
+    server = make_server("127.0.0.1", 0, gate, threaded=True)
     thread = threading.Thread(
         target=server.serve_forever,
         kwargs={"poll_interval": 0.05},  # shutdown() waits up to one poll; the default is 0.5 s
@@ -80,6 +117,7 @@ def live_server(demo) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{server.server_port}"
     finally:
+        gate.close(timeout=30)
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
