@@ -36,6 +36,7 @@ from aidtracker.shipments.document_views import blueprint as documents_blueprint
 from aidtracker.shipments.status_views import blueprint as shipment_status_blueprint
 from aidtracker.shipments.views import blueprint as shipments_blueprint
 from aidtracker.tracking.views import blueprint as tracking_blueprint
+from aidtracker.transactions import init_transactions
 from aidtracker.users.views import blueprint as users_blueprint
 
 
@@ -58,6 +59,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     trust_reverse_proxies(app)
 
     db.init_app(app)
+    init_transactions(app)
     migrate.init_app(
         app, db, directory=resource_dir("migrations"), compare_type=True, render_as_batch=True
     )
