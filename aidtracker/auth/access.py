@@ -8,7 +8,6 @@ from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from aidtracker.api.tokens import authenticate_bearer
 from aidtracker.auth.permissions import Permission, has_permission, visible_shipments_clause
@@ -48,15 +47,6 @@ def init_access(app: Flask) -> None:
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
-
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        from aidtracker.auth.models import User
-
-        if not user_id.isdigit():
-            return None
-        # The layout shows the user's organisation on every page: load it with the user.
-        return db.session.get(User, int(user_id), options=[joinedload(User.organisation)])
 
     @app.before_request
     def enforce_permissions():

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from aidtracker.auth import security_log
@@ -174,19 +175,18 @@ def log_out(*, user: User) -> SecurityEvent:
     return event
 
 
-def session_has_ended(*, user_id: int, since_event_id: int) -> bool:
-    """True when the account logged out, changed or had reset its password, or was deactivated
-    after the security event `since_event_id` that opened (or last renewed) a session."""
-    return bool(
-        db.session.scalar(
-            select(
-                exists().where(
-                    SecurityEvent.user_id == user_id,
-                    SecurityEvent.id > since_event_id,
-                    SecurityEvent.kind.in_(security_log.SESSION_ENDING_KINDS),
-                )
-            )
-        )
+def user_of_session(*, user_id: int, since_event_id: int) -> User | None:
+    """The user of a session opened (or last renewed) by the security event `since_event_id`,
+    with their organisation (the layout shows it); None when the account logged out, changed or
+    had reset its password, or was deactivated since. One query, on every page of a logged-in
+    user."""
+    ended = exists().where(
+        SecurityEvent.user_id == user_id,
+        SecurityEvent.id > since_event_id,
+        SecurityEvent.kind.in_(security_log.SESSION_ENDING_KINDS),
+    )
+    return db.session.scalar(
+        select(User).options(joinedload(User.organisation)).where(User.id == user_id, ~ended)
     )
 
 

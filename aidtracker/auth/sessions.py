@@ -5,8 +5,9 @@ before logout would, by itself, stay valid until it expires. So each session car
 security-log event that opened it (the LOGIN, or the PASSWORD_CHANGED of the user's own change),
 and a session is refused once the security log holds, for its account, a later logout, password
 change or reset, or deactivation. The log is written by the application only and never edited,
-which makes it a record the sessions can rely on; the check is one indexed query per request of
-a logged-in user.
+which makes it a record the sessions can rely on. The check is made where the session's user is
+loaded, in the same query: every page that needs the user (all but the static files, the
+tracking page and the health check) checks the session, for the price of that one query.
 
 A logout therefore ends every session of the account, in every browser.
 """
@@ -14,12 +15,12 @@ A logout therefore ends every session of the account, in every browser.
 from flask import Flask, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
 
-from aidtracker.auth.models import SecurityEvent
-from aidtracker.auth.service import session_has_ended
+from aidtracker.auth.models import SecurityEvent, User
+from aidtracker.auth.service import user_of_session
+from aidtracker.extensions import login_manager
 
 OPENED_BY = "opened_by_event"
 """Session key: the id of the security event from which the session is valid."""
-USER_ID = "_user_id"  # where Flask-Login keeps the logged-in user's id
 API_PATH = "/api/"
 
 
@@ -29,19 +30,21 @@ def mark_session(event: SecurityEvent) -> None:
     session[OPENED_BY] = event.id
 
 
-def session_is_current(data) -> bool:
-    """True unless `data` is a logged-in session whose login has ended since."""
-    user_id = data.get(USER_ID)
-    if user_id is None:
-        return True
-    opened_by = data.get(OPENED_BY)
-    if not str(user_id).isdigit() or not isinstance(opened_by, int):
-        return False  # a session from before this rule, or not made by our login
-    return not session_has_ended(user_id=int(user_id), since_event_id=opened_by)
+def load_session_user(user_id: str) -> User | None:
+    """Flask-Login's user loader: the session's user while its login lasts. A session whose
+    login has ended, or that our login did not make, is emptied (the response deletes the
+    cookie) and the request goes on without a user."""
+    opened_by = session.get(OPENED_BY)
+    user = None
+    if user_id.isdigit() and isinstance(opened_by, int):
+        user = user_of_session(user_id=int(user_id), since_event_id=opened_by)
+    if user is None:
+        session.clear()
+    return user
 
 
 class AidTrackerSessionInterface(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions, with the two rules above."""
+    """Flask's signed-cookie sessions: Secure over HTTPS, and never opened by the API."""
 
     def get_cookie_secure(self, app: Flask) -> bool:
         """Secure when configured so, or when this request came over HTTPS."""
@@ -52,11 +55,9 @@ class AidTrackerSessionInterface(SecureCookieSessionInterface):
         if request.path.startswith(API_PATH):
             # The API authenticates by token: a cookie neither opens it nor is set by it.
             return self.make_null_session(app)
-        data = super().open_session(app, request)
-        if data is not None and not session_is_current(data):
-            data.clear()  # marks it modified: the response deletes the cookie
-        return data
+        return super().open_session(app, request)
 
 
 def init_sessions(app: Flask) -> None:
     app.session_interface = AidTrackerSessionInterface()
+    login_manager.user_loader(load_session_user)
