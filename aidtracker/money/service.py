@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from aidtracker.extensions import db
 from aidtracker.imports.reader import csv_dialect
@@ -59,13 +59,32 @@ def base_currency() -> str:
     return current_app.config["BASE_CURRENCY"]
 
 
-def rate_book(currencies: Iterable[str] | None = None, until: date | None = None) -> RateBook:
-    """The rates of `currencies` (all when None) published up to `until`, as a RateBook."""
+def rate_book(
+    currencies: Iterable[str] | None = None,
+    until: date | None = None,
+    *,
+    since: date | None = None,
+) -> RateBook:
+    """The rates of `currencies` (all when None) published up to `until`, as a RateBook.
+
+    With `since`, only what amounts of that day and later need under either rule: the rates from
+    the last publication before `since` on, not years of history for a report of one week.
+    """
     query = select(ExchangeRate.currency, ExchangeRate.rate_date, ExchangeRate.rate)
     if currencies is not None:
         query = query.where(ExchangeRate.currency.in_(sorted(set(currencies))))
     if until is not None:
         query = query.where(ExchangeRate.rate_date <= until)
+    if since is not None:
+        last_before = (
+            select(func.max(ExchangeRate.rate_date).label("day"))
+            .where(ExchangeRate.rate_date < since)
+            .group_by(ExchangeRate.currency)
+        )
+        if currencies is not None:
+            last_before = last_before.where(ExchangeRate.currency.in_(sorted(set(currencies))))
+        earliest_needed = select(func.min(last_before.subquery().c.day)).scalar_subquery()
+        query = query.where(ExchangeRate.rate_date >= func.coalesce(earliest_needed, since))
     return RateBook(base_currency(), db.session.execute(query).all(), rule=rate_rule())
 
 

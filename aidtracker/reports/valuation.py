@@ -53,7 +53,8 @@ class Valuation:
         every missing rate, before anything is written."""
         needs = list(needs)
         currencies = {source for source, _day in needs} | {currency}
-        book = rate_book(currencies)
+        days = [day for _source, day in needs]
+        book = rate_book(currencies, max(days, default=None), since=min(days, default=None))
         wanted = [(source, day) for source, day in needs if source != currency]
         wanted += [(currency, day) for source, day in needs if source != currency]
         missing = book.missing(wanted)

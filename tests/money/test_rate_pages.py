@@ -183,3 +183,19 @@ def test_the_rate_book_follows_the_configured_rule(demo):
         demo.config["RATE_RULE"] = "previous_day"
         assert rate_book().rate("EUR", date(2023, 3, 30)).rate == Decimal("4.68")
         assert db.session.scalar(select(func.count(ExchangeRate.id))) == 5
+
+
+@pytest.mark.parametrize("rule", ["on_or_before", "previous_day"])
+def test_a_book_for_some_days_holds_what_they_need_and_no_older_history(demo, rule):
+    demo.config["RATE_RULE"] = rule
+    with demo.app_context():
+        whole = rate_book(["EUR"])
+        book = rate_book(["EUR"], date(2023, 3, 31), since=date(2023, 3, 27))
+        for day in (date(2023, 3, 27), date(2023, 3, 29), date(2023, 3, 30), date(2023, 3, 31)):
+            assert book.rate("EUR", day) == whole.rate("EUR", day)
+        # The rate of 14 February (the last before 27 March) is the oldest one kept; those of
+        # 2022 are not read.
+        assert book.missing([("EUR", date(2023, 2, 15))]) == []
+        assert [m.on for m in book.missing([("EUR", date(2023, 2, 13))])] == [date(2023, 2, 13)]
+        before_any = rate_book(["EUR"], date(2022, 4, 12), since=date(2022, 1, 1))
+        assert before_any.rate("EUR", date(2022, 4, 12)).rate == Decimal("4.645")
