@@ -15,6 +15,7 @@ from html import unescape
 from html.parser import HTMLParser
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.engine import make_url
 
@@ -59,6 +60,15 @@ def database_url(request, tmp_path) -> str:
     return request.getfixturevalue("postgres_database")
 
 
+class ReadingClient(FlaskClient):
+    """Flask's test client, reading every answer whole as a browser would. Unread, a download
+    keeps its file open until the garbage collector closes it, and the ResourceWarning it then
+    gives fails whichever test happens to be running."""
+
+    def open(self, *args, buffered: bool = True, **kwargs):
+        return super().open(*args, buffered=buffered, **kwargs)
+
+
 @contextmanager
 def fresh_app(database_url: str, tmp_path, **settings) -> Iterator:
     """An application on an empty database with every table created; emptied afterwards."""
@@ -73,6 +83,7 @@ def fresh_app(database_url: str, tmp_path, **settings) -> Iterator:
         },
         instance_path=str(tmp_path / "instance"),
     )
+    app.test_client_class = ReadingClient
     with app.app_context():
         db.create_all()
     try:
