@@ -150,17 +150,10 @@ page in one query. Built once: it is the busiest page, and only the token change
 
 def shipment_by_token(token: str) -> PublicShipment | None:
     """The shipment whose current tracking token is `token`, as the public page shows it; None
-    for anything else (unknown, revoked, renewed, malformed).
-
-    Read in autocommit, outside the session's transaction: one statement needs none, which
-    spares the BEGIN and ROLLBACK round trips, and psycopg forgets its prepared statements at
-    every ROLLBACK, so only outside a transaction is this statement prepared once per connection
-    instead of planned again on every visit (the planning costs more than the query).
-    """
+    for anything else (unknown, revoked, renewed, malformed)."""
     if not TOKEN_PATTERN.fullmatch(token or ""):
         return None
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        rows = connection.execute(_PUBLIC_ROWS, {"token": token}).all()
+    rows = db.session.execute(_PUBLIC_ROWS, {"token": token}).all()
     if not rows:
         return None
     reference, origin, destination, carrier, status, customs_status = rows[0][:6]
