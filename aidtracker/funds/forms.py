@@ -5,7 +5,6 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from sqlalchemy import select
 from wtforms import (
     BooleanField,
     DateField,
@@ -17,7 +16,6 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Optional
 
-from aidtracker.extensions import db
 from aidtracker.formfields import (
     LocalDecimalField,
     member_of,
@@ -27,15 +25,7 @@ from aidtracker.formfields import (
 )
 from aidtracker.funds.models import DonationStatus
 from aidtracker.money.service import base_currency
-from aidtracker.parties.models import Organisation
-
-
-def organisation_choices(blank_label, usual_part: str = "is_donor") -> list[SelectChoice]:
-    """Organisations that usually play this part first, then the others."""
-    organisations = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
-    usual = [SelectChoice(o.id, o.name) for o in organisations if getattr(o, usual_part)]
-    others = [SelectChoice(o.id, o.name) for o in organisations if not getattr(o, usual_part)]
-    return [SelectChoice("", blank_label), *usual, *others]
+from aidtracker.parties.forms import organisation_choices
 
 
 def status_choices(statuses) -> list[SelectChoice]:
@@ -61,7 +51,7 @@ class FundForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.owner.choices = organisation_choices(_l("Choose…"), "is_sender")
+        self.owner.choices = organisation_choices("is_sender", _l("Choose…"))
 
 
 class DonationForm(FlaskForm):
@@ -86,7 +76,7 @@ class DonationForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.donor.choices = organisation_choices(_l("Choose…"))
+        self.donor.choices = organisation_choices("is_donor", _l("Choose…"))
 
 
 class AdvanceForm(FlaskForm):

@@ -7,10 +7,12 @@ user's language, cities) are filled when the form is made, per request.
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from wtforms import BooleanField, DateField, Form, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
+from aidtracker.extensions import db
 from aidtracker.formfields import (
     member_of,
     optional_id,
@@ -23,9 +25,24 @@ from aidtracker.parties import service
 from aidtracker.parties.models import (
     ORGANISATION_KIND_LABELS,
     PARTNERSHIP_LEVEL_LABELS,
+    Organisation,
     OrganisationKind,
     PartnershipLevel,
 )
+
+
+def organisation_choices(
+    usual_part: str, blank_label, organisations: list[Organisation] | None = None
+) -> list[SelectChoice]:
+    """Organisations that usually play this part (``is_donor``, ``is_sender``…) first, then the
+    others, after a blank choice. `organisations` (all of them, by name) when the caller has
+    them already; else they are read."""
+    if organisations is None:
+        organisations = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    usual = [SelectChoice(o.id, o.name) for o in organisations if getattr(o, usual_part)]
+    others = [SelectChoice(o.id, o.name) for o in organisations if not getattr(o, usual_part)]
+    return [SelectChoice("", blank_label), *usual, *others]
+
 
 PART_LABELS = {
     "sender": _l("Sender"),

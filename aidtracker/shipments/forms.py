@@ -25,6 +25,7 @@ from aidtracker.extensions import db
 from aidtracker.formfields import LocalDecimalField, optional_id, stripped
 from aidtracker.funds.models import Fund
 from aidtracker.i18n import current_language
+from aidtracker.parties.forms import organisation_choices
 from aidtracker.parties.models import City, Organisation
 from aidtracker.shipments.entry import LineEntry, ShipmentEntry
 from aidtracker.shipments.models import CustomsStatus, Funding, ShipmentStatus, TransportMode
@@ -121,12 +122,12 @@ class ShipmentForm(FlaskForm):
         self.origin_city.choices = city_choices
         self.destination_city.choices = city_choices
         organisations = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
-        self.sender.choices = _organisation_choices(organisations, "is_sender", _l("Choose…"))
-        self.recipient.choices = _organisation_choices(
-            organisations, "is_recipient", _l("Not known yet")
+        self.sender.choices = organisation_choices("is_sender", _l("Choose…"), organisations)
+        self.recipient.choices = organisation_choices(
+            "is_recipient", _l("Not known yet"), organisations
         )
-        self.carrier.choices = _organisation_choices(
-            organisations, "is_carrier", _l("Not known yet")
+        self.carrier.choices = organisation_choices(
+            "is_carrier", _l("Not known yet"), organisations
         )
         items = db.session.scalars(
             select(CatalogueItem)
@@ -144,7 +145,7 @@ class ShipmentForm(FlaskForm):
             for item in items
             if item.category is category
         ]
-        donors = _organisation_choices(organisations, "is_donor", _l("Choose…"))
+        donors = organisation_choices("is_donor", _l("Choose…"), organisations)
         units = [SelectChoice("", _l("Catalogue"))] + [
             SelectChoice(unit.value, unit.label) for unit in Unit
         ]
@@ -282,13 +283,6 @@ def _item_hints(item: CatalogueItem) -> dict:
         "data-currency": item.default_currency or "",
         "data-medical": "1" if item.category.needs_lot_and_expiry else "",
     }
-
-
-def _organisation_choices(organisations, usual_part: str, blank_label) -> list:
-    """Organisations that usually play this part first, then the others."""
-    usual = [SelectChoice(o.id, o.name) for o in organisations if getattr(o, usual_part)]
-    others = [SelectChoice(o.id, o.name) for o in organisations if not getattr(o, usual_part)]
-    return [SelectChoice("", blank_label), *usual, *others]
 
 
 SORT_LABELS = {
